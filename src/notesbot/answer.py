@@ -1,57 +1,156 @@
-"""Turn ranked passages into an extractive answer: the notes' own sentences, each cited."""
+"""Turn ranked passages into an extractive answer: the notes' own sentences, each cited, or an abstention."""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 
-from .text import terms
+from .config import (
+    DEFAULT_ABSTAIN_BELOW,
+    DEFAULT_ANSWER_SENTENCES,
+    DEFAULT_CALIBRATION,
+    DEFAULT_LEXICAL_WEIGHT,
+    DEFAULT_RANK_PENALTY,
+    DEFAULT_REDUNDANCY,
+    DEFAULT_SENTENCE_MARGIN,
+)
 from .types import Answer, Passage, Sentence
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, with its similarity to the question."""
+
+    passage: int
+    start: int
+    end: int
+    line: int
+    dense: float
+    lexical: float
+    terms: frozenset[str] = frozenset()
+
+    @property
+    def score(self) -> float:
+        return self.dense + DEFAULT_LEXICAL_WEIGHT * self.lexical - DEFAULT_RANK_PENALTY * self.passage
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``; every line is at least one sentence."""
-    spans, start = [], 0
-    for match in SENTENCE_BREAK.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    return [(a + _lead(text[a:b]), b - _trail(text[a:b])) for a, b in spans if text[a:b].strip()]
+WHEN = re.compile(r"^\s*(when\b|what (year|date|month|day)\b|in (what|which) year\b)", re.IGNORECASE)
+HOW_MANY = re.compile(r"^\s*(how many\b|how long\b|what (number|percentage|proportion)\b)", re.IGNORECASE)
+MONTHS = (r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|january|february|march|april|may|june|july|august|"
+          r"september|october|november|december")
+DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|century|centuries|decades?)\b", re.IGNORECASE)
+QUANTITY = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+    r"millions?|billions?|dozens?|years?|months?|weeks?|days?|decades?)\b",
+    re.IGNORECASE,
+)
 
 
-def _lead(s: str) -> int:
-    return len(s) - len(s.lstrip())
+def type_match(question: str, sentences: list[str]) -> float:
+    """1 when a "when" or "how many" question finds a date or quantity among ``sentences`` (or asks for
+    neither), else 0: an answer of the wrong kind suggests the notes do not hold the answer."""
+    if WHEN.search(question):
+        wanted = DATE
+    elif HOW_MANY.search(question):
+        wanted = QUANTITY
+    else:
+        return 1.0
+    return 1.0 if any(wanted.search(s) for s in sentences) else 0.0
 
 
-def _trail(s: str) -> int:
-    return len(s) - len(s.rstrip())
+@dataclass(frozen=True)
+class Signals:
+    """Question-level evidence that the notes hold an answer; the inputs of the confidence."""
+
+    best_dense: float
+    best_lexical: float
+    coverage: float
+    unknown_names: float
+    unknown_terms: float
+    type_match: float
+
+    NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match")
+
+    def features(self) -> list[float]:
+        return [self.best_dense, self.best_lexical, self.coverage, self.unknown_names, self.unknown_terms,
+                self.type_match]
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in zip(self.NAMES, self.features())}
 
 
-def candidate_sentences(question: str, passages: list[Passage], top: int = 3) -> list[Sentence]:
-    """Sentences of the top passages, scored by shared terms with the question and passage rank."""
-    wanted = set(terms(question))
-    found = []
-    for rank, passage in enumerate(passages[:top]):
-        for start, end in split_sentences(passage.text):
-            text = passage.text[start:end]
-            overlap = len(wanted & set(terms(text))) / max(1, len(wanted))
-            line = passage.start_line + passage.text.count("\n", 0, start)
-            found.append(Sentence(text, passage.source, line, rank, start, end, overlap - 0.1 * rank))
-    return found
+def confidence(signals: Signals, calibration: tuple[float, ...] = DEFAULT_CALIBRATION) -> float:
+    """Probability that the notes answer the question: a logistic model fitted on the eval questions."""
+    bias, *weights = calibration
+    z = bias + sum(w * x for w, x in zip(weights, signals.features()))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def compose(question: str, passages: list[Passage]) -> Answer:
-    """The best sentence of the top passages as the answer, with its passage highlighted."""
-    sentences = candidate_sentences(question, passages)
-    if not sentences:
-        return Answer(question, None, True, passages)
-    best = max(sentences, key=lambda s: s.score)
-    marked = list(passages)
-    target = marked[best.passage]
-    marked[best.passage] = Passage(target.text, target.source, target.start_line, target.end_line,
-                                   target.heading, target.score, ((best.start, best.end),))
-    return Answer(question, f"{best.text} [{best.citation}]", False, marked, [best], max(0.0, best.score))
+def select(candidates: list[Candidate], limit: int = DEFAULT_ANSWER_SENTENCES) -> list[Candidate]:
+    """Up to ``limit`` sentences: the best, then others nearly as good and not redundant (MMR-like)."""
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    for cand in ranked:
+        if len(chosen) == limit:
+            break
+        if chosen and cand.score < chosen[0].score - DEFAULT_SENTENCE_MARGIN:
+            break
+        if any(_redundant(cand, c) for c in chosen):
+            continue
+        chosen.append(cand)
+    return chosen
 
 
-__all__ = ["candidate_sentences", "compose", "split_sentences"]
+def _redundant(a: Candidate, b: Candidate) -> bool:
+    if a.passage == b.passage and not (a.end <= b.start or b.end <= a.start):
+        return True
+    shared, union = len(a.terms & b.terms), len(a.terms | b.terms)
+    return bool(union) and shared / union > DEFAULT_REDUNDANCY
+
+
+def compose(question: str, passages: list[Passage], candidates: list[Candidate], signals: Signals,
+            abstain_below: float = DEFAULT_ABSTAIN_BELOW) -> Answer:
+    """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
+    sure = confidence(signals)
+    chosen = select(candidates)
+    if not chosen or sure < abstain_below:
+        return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
+    sentences = [_sentence(passages[c.passage], c) for c in chosen]
+    text = " ".join(f"{s.text} [{s.citation}]" for s in _joined(passages, sentences))
+    return Answer(question, text, False, _highlight(passages, chosen), sentences, sure, signals=signals.to_dict())
+
+
+def _joined(passages: list[Passage], sentences: list[Sentence]) -> list[Sentence]:
+    """Chosen sentences that follow each other on one line of a passage, read as one span."""
+    out: list[Sentence] = []
+    for s in sentences:
+        prev = next((o for o in out if o.passage == s.passage and o.line == s.line), None)
+        text = passages[s.passage].text
+        if prev is not None and _adjacent(text, prev, s):
+            a, b = min(prev.start, s.start), max(prev.end, s.end)
+            out[out.index(prev)] = Sentence(text[a:b], s.source, s.line, s.passage, a, b, prev.score)
+        else:
+            out.append(s)
+    return out
+
+
+def _adjacent(text: str, x: Sentence, y: Sentence) -> bool:
+    first, second = (x, y) if x.start < y.start else (y, x)
+    return not text[first.end : second.start].strip()
+
+
+def _sentence(passage: Passage, cand: Candidate) -> Sentence:
+    return Sentence(passage.text[cand.start : cand.end], passage.source, cand.line, cand.passage,
+                    cand.start, cand.end, cand.score)
+
+
+def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage]:
+    marked = []
+    for rank, p in enumerate(passages):
+        spans = tuple(sorted((c.start, c.end) for c in chosen if c.passage == rank))
+        marked.append(Passage(p.text, p.source, p.start_line, p.end_line, p.heading, p.score, spans) if spans else p)
+    return marked
+
+
+__all__ = ["Candidate", "Signals", "compose", "confidence", "select", "type_match"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import sentences
 from .config import DEFAULT_CHUNK_CHARS
 from .types import Chunk, Document
 
@@ -33,7 +34,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 2, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 3, "max_chars": max_chars}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -219,6 +220,7 @@ class _Packer:
                 start=start,
                 end=end,
                 context=" > ".join(c for c in context if c),
+                sentences=tuple(sentences.split(text)),
             )
         )
 

@@ -1,18 +1,21 @@
-"""The `notesbot` command line: index, ask."""
+"""The `notesbot` command line: index, ask, chat, eval."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from .config import DEFAULT_K, MAX_K, MODES
 from .errors import NotesbotError
-from .pipeline import BuildReport, NotesBot
+from .corpus import check_corpus_dir
 from .types import Answer
+
+if TYPE_CHECKING:  # the pipeline (numpy and up) is imported by the commands that run it
+    from .pipeline import BuildReport
 
 CORPUS = click.option("--corpus", type=click.Path(path_type=Path), envvar="NOTESBOT_CORPUS",
                       help="Folder of notes (.txt, .md, .pdf).  [default: corpus]")
@@ -35,6 +38,8 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
 def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, rebuild: bool) -> None:
     """Build or update the index of the notes (only changed files are re-embedded)."""
+    from .pipeline import NotesBot
+
     bot = NotesBot(corpus, index_dir, model)
     report = bot.update(progress=_progress_bar(), force=rebuild)
     _print_report(report)
@@ -54,8 +59,13 @@ def index_command(corpus: Path | None, index_dir: Path | None, model: str | None
 def ask_command(questions: tuple[str, ...], k: int | None, mode: str | None, as_json: bool,
                 corpus: Path | None, index_dir: Path | None, model: str | None) -> None:
     """Answer QUESTIONS from the notes; `-` reads one question per line from stdin."""
+    from .pipeline import NotesBot, clean_question
+
     items = _questions(questions)
+    for question in items:
+        clean_question(question)
     bot = NotesBot(corpus, index_dir, model)
+    check_corpus_dir(bot.settings.corpus)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
         _print_report(bot.update(progress=_progress_bar()))
@@ -120,6 +130,95 @@ def _progress_bar() -> Callable[[int, int], None]:
             state.pop("done")
 
     return update
+
+
+@cli.command("eval")
+@click.argument("questions", required=False, type=click.Path(path_type=Path), default="eval/questions.jsonl")
+@click.option("--mode", "modes", multiple=True, metavar="MODE[,SETTING=VALUE...]",
+              help="A system to evaluate, e.g. hybrid or 'hybrid,fusion=rrf'; repeat to compare (the first is "
+                   "compared with the others).  [default: hybrid, dense, bm25]")
+@click.option("--beir", type=click.Path(path_type=Path), help="Evaluate on a BEIR-format folder instead.")
+@click.option("--split", default="test", show_default=True, help="BEIR judgements to use: qrels/SPLIT.tsv.")
+@click.option("--out", type=click.Path(path_type=Path), default="eval/results", show_default=True,
+              help="Folder for the JSON, Markdown and PNG reports (and BEIR's cached indexes).")
+@click.option("--feedback", type=click.Path(path_type=Path),
+              help="Chat feedback JSONL; thumbs-up answers join the questions.  [default: INDEX/feedback.jsonl]")
+@click.option("--baseline", type=click.Path(path_type=Path), default="eval/baseline.json", show_default=True)
+@click.option("--gate/--no-gate", default=True, show_default=True,
+              help="Exit 1 when a metric falls below the baseline beyond its bootstrap noise.")
+@click.option("--update-baseline", is_flag=True, help="Rewrite the baseline from this run instead of gating.")
+@click.option("--samples", type=click.IntRange(100, 100_000), default=2000, show_default=True,
+              help="Bootstrap samples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@CORPUS
+@INDEX
+@MODEL
+def eval_command(questions: Path, modes: tuple[str, ...], beir: Path | None, split: str, out: Path,
+                 feedback: Path | None, baseline: Path, gate: bool, update_baseline: bool, samples: int, seed: int,
+                 corpus: Path | None, index_dir: Path | None, model: str | None) -> None:
+    """Measure retrieval and answers on known QUESTIONS (or a BEIR folder), with 95% bootstrap intervals."""
+    from . import evaluation
+
+    specs = list(modes) or list(MODES)
+    from .pipeline import NotesBot
+
+    base = NotesBot(corpus, index_dir, model).settings
+    if beir is not None:
+        run = evaluation.eval_beir(beir, split, specs, base, out, samples, seed, progress=_eval_progress(),
+                                   build=_progress_bar())
+    else:
+        run = evaluation.eval_notes(questions, specs, base, out, feedback, baseline if gate or update_baseline
+                                    else None, update_baseline, samples, seed, progress=_eval_progress())
+    click.echo(evaluation.markdown(run.report, run.checks, failures=False), nl=False)
+    click.echo(f"reports: {', '.join(str(p) for p in run.paths)}", err=True)
+    if update_baseline and beir is None:
+        click.echo(f"baseline written to {baseline}", err=True)
+    if run.failed:
+        raise click.ClickException("the regression gate failed: see the checks above (--no-gate to skip it)")
+
+
+def _eval_progress() -> Callable[[str, int, int], None]:
+    def update(label: str, done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            click.echo(f"{label}: {done}/{total}", err=True)
+
+    return update
+
+
+@cli.command("chat")
+@CORPUS
+@INDEX
+@MODEL
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="NOTESBOT_HOST",
+              help="Address to serve on; 127.0.0.1 keeps the chat on this machine.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, envvar="NOTESBOT_PORT",
+              help="Port to serve on.")
+@click.option("--share", is_flag=True, help="Also open a public gradio.live link (off unless asked).")
+@click.option("--feedback", type=click.Path(path_type=Path),
+              help="File that thumbs up/down are appended to.  [default: INDEX/feedback.jsonl]")
+def chat_command(corpus: Path | None, index_dir: Path | None, model: str | None, host: str, port: int, share: bool,
+                 feedback: Path | None) -> None:
+    """Chat with your notes in the browser: cited answers, sources panel, note viewer."""
+    from . import web
+    from .pipeline import NotesBot
+
+    bot = NotesBot(corpus, index_dir, model)
+    if not bot.is_current():
+        click.echo("Indexing your notes first...", err=True)
+        report = bot.update(progress=_progress_bar())
+        _print_report(report)
+        click.echo(report.summary(), err=True)
+    click.echo("Loading the model and starting the chat...", err=True)
+    try:
+        app, url = web.launch(bot, host, port, share, feedback, block=False, quiet=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: the port is in use or the address is not "
+                                   "this machine's; pass another --port or --host") from None
+    click.echo(f"notesbot chat is running at {url}  (press Ctrl+C to stop)")
+    if share and getattr(app, "share_url", None):
+        click.echo(f"public link (anyone with it can read your notes): {app.share_url}")
+    sys.stdout.flush()
+    app.block_thread()
 
 
 def main(argv: list[str] | None = None) -> None:

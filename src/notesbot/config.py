@@ -18,7 +18,28 @@ MODES = ("hybrid", "dense", "bm25")
 DEFAULT_CHUNK_CHARS = 400
 DEFAULT_RRF_K = 60
 DEFAULT_CANDIDATES = 100
+FUSIONS = ("rrf", "convex")
+DEFAULT_FUSION = "rrf"
+DEFAULT_DENSE_WEIGHT = 0.5  # the dense ranking's share of the fused score; BM25 gets the rest
+DEFAULT_SENTENCE_VECTORS = True  # embed each sentence too, so answers pick sentences by meaning
+DEFAULT_GLOSSARY = True  # learn the notes' abbreviations and expand them when indexing and asking
+# Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
+DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages
+DEFAULT_ANSWER_SENTENCES = 3  # at most this many sentences in an answer
+DEFAULT_LEXICAL_WEIGHT = 0.3  # weight of IDF-weighted question-term overlap beside cosine similarity
+DEFAULT_RANK_PENALTY = 0.02  # per rank of the sentence's passage
+DEFAULT_SENTENCE_MARGIN = 0.25  # further sentences must score within this of the best
+DEFAULT_REDUNDANCY = 0.7  # a sentence sharing this share of its terms with a chosen one is left out
+# logistic confidence: bias, then weights of best_dense, best_lexical, coverage, unknown_names, unknown_terms,
+# type_match (fitted by eval/calibrate.py on eval/questions.jsonl; its output lists the trade-off curve)
+DEFAULT_CALIBRATION = (-3.731, 7.910, 0.700, -0.274, -2.341, -2.795, 1.560)
+DEFAULT_ABSTAIN_BELOW = 0.45  # answer only when the confidence reaches this (eval/calibrate.py)
 MAX_QUESTION_CHARS = 2000
+# Dense search is exact up to this many chunks and FAISS HNSW from it on (see docs/scaling.md, BENCHMARKS.md).
+DEFAULT_APPROX_THRESHOLD = 200_000
+DEFAULT_HNSW_M = 32  # graph neighbours per vector
+DEFAULT_HNSW_EF_CONSTRUCTION = 80
+DEFAULT_HNSW_EF_SEARCH = 128  # candidates explored per query: recall@10 against exact search >= 0.95
 FORMAT_VERSION = 1
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 PDF_SUFFIXES = (".pdf",)
@@ -36,10 +57,21 @@ class Settings:
     chunk_chars: int = DEFAULT_CHUNK_CHARS
     rrf_k: int = DEFAULT_RRF_K
     candidates: int = DEFAULT_CANDIDATES
+    fusion: str = DEFAULT_FUSION
+    dense_weight: float = DEFAULT_DENSE_WEIGHT
+    glossary: bool = DEFAULT_GLOSSARY
+    sentence_vectors: bool = DEFAULT_SENTENCE_VECTORS
+    abstain_below: float = DEFAULT_ABSTAIN_BELOW
 
     def __post_init__(self) -> None:
         check_k(self.k)
         check_mode(self.mode)
+        if self.fusion not in FUSIONS:
+            raise ConfigError(f"unknown fusion {self.fusion!r}: use one of {', '.join(FUSIONS)}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"dense weight must be between 0 and 1, got {self.dense_weight}")
+        if not 0.0 <= self.abstain_below <= 1.0:
+            raise ConfigError(f"abstention threshold must be between 0 and 1, got {self.abstain_below}")
         if self.chunk_chars < 50:
             raise ConfigError(f"chunk size {self.chunk_chars} is too small: use at least 50 characters")
 

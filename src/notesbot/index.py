@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from . import bm25_arrays, dense_index
 from .config import FORMAT_VERSION
 from .errors import IndexError_, IndexLockedError
 from .text import terms
@@ -72,16 +73,50 @@ class Manifest:
 
 
 @dataclass
-class Index:
-    """A loaded index: chunks, their vectors, and the FAISS and BM25 structures over them."""
+class Contents:
+    """What an index holds besides its search structures: chunks, texts, glossary and vectors."""
 
-    manifest: Manifest
     chunks: list[Chunk]
     keys: list[str]
     vectors: np.ndarray
+    texts: list[str]
+    glossary: dict[str, Any] = field(default_factory=dict)
+    sentence_keys: list[list[str]] = field(default_factory=list)
+    sentence_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+
+@dataclass
+class Index:
+    """A loaded index: its contents and the FAISS and BM25 structures over the chunks."""
+
+    manifest: Manifest
+    contents: Contents
     faiss: Any
     bm25: Any
-    glossary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.contents.chunks
+
+    @property
+    def keys(self) -> list[str]:
+        return self.contents.keys
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.contents.vectors
+
+    @property
+    def glossary(self) -> dict[str, Any]:
+        return self.contents.glossary
+
+    def sentence_rows(self, chunk: int) -> range:
+        """Rows of ``contents.sentence_vectors`` that hold the sentences of chunk number ``chunk``."""
+        return range(int(self._offsets[chunk]), int(self._offsets[chunk + 1]))
+
+    def __post_init__(self) -> None:
+        counts = [len(keys) for keys in self.contents.sentence_keys] or [0] * len(self.contents.chunks)
+        self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -104,13 +139,14 @@ def load(folder: Path) -> Index:
     if manifest is None:
         raise IndexError_(f"no index in {folder}: run `notesbot index`")
     data = _data_dir(Path(folder), manifest)
-    chunks, keys = _read_chunks(data / "chunks.jsonl")
+    chunks, keys, sentence_keys = _read_chunks(data / "chunks.jsonl")
     vectors = _read_vectors(data / "vectors.npy")
-    dense = _read_faiss(data / "faiss.index")
+    sentence_vectors = _read_vectors(data / "sentence_vectors.npy")
+    contents = Contents(chunks, keys, vectors, [], _read_json(data / "glossary.json"), sentence_keys, sentence_vectors)
+    dense = _read_faiss(data, vectors)
     bm25 = _read_bm25(data / "bm25")
-    glossary = _read_json(data / "glossary.json")
-    _check_counts(manifest, chunks, vectors, dense, bm25)
-    return Index(manifest, chunks, keys, vectors, dense, bm25, glossary)
+    _check_counts(manifest, contents, dense, bm25)
+    return Index(manifest, contents, dense, bm25)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -134,17 +170,18 @@ def _data_dir(folder: Path, manifest: Manifest) -> Path:
     return data
 
 
-def _read_chunks(path: Path) -> tuple[list[Chunk], list[str]]:
-    chunks, keys = [], []
+def _read_chunks(path: Path) -> tuple[list[Chunk], list[str], list[list[str]]]:
+    chunks, keys, sentence_keys = [], [], []
     try:
         with path.open(encoding="utf-8") as fh:
             for line in fh:
                 record = json.loads(line)
                 keys.append(str(record.pop("key")))
+                sentence_keys.append([str(k) for k in record.pop("sentence_keys")])
                 chunks.append(Chunk.from_dict(record))
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise IndexError_(f"chunk store {path} is damaged ({exc})") from None
-    return chunks, keys
+    return chunks, keys, sentence_keys
 
 
 def _read_vectors(path: Path) -> np.ndarray:
@@ -157,48 +194,51 @@ def _read_vectors(path: Path) -> np.ndarray:
     return vectors
 
 
-def _read_faiss(path: Path) -> Any:
-    import faiss
-
+def _read_faiss(data: Path, vectors: np.ndarray) -> Any:
+    """The dense index: numpy over the mapped vectors when exact (no FAISS import), else FAISS's."""
+    path = data / dense_index.FAISS_FILE
     if not path.is_file():
         raise IndexError_(f"FAISS index {path} is missing")
     try:
-        return faiss.read_index(str(path))
-    except RuntimeError as exc:
+        return dense_index.load(data, vectors)
+    except (OSError, ValueError, UnicodeDecodeError, RuntimeError) as exc:
         raise IndexError_(f"FAISS index {path} is damaged ({str(exc).splitlines()[0]})") from None
 
 
 def _read_bm25(path: Path) -> Any:
-    import bm25s
-
+    """The BM25 index, read with numpy alone when bm25s's score matrix holds all of it."""
     try:
+        if bm25_arrays.readable(path):
+            return bm25_arrays.Bm25Arrays.load(path)
+        import bm25s
+
         return bm25s.BM25.load(str(path), load_corpus=False, mmap=False, allow_pickle=False)
     except Exception as exc:  # bm25s raises OSError, ValueError, JSON errors...
         raise IndexError_(f"BM25 index {path} is damaged ({type(exc).__name__})") from None
 
 
-def _check_counts(manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, dense: Any, bm25: Any) -> None:
+def _check_counts(manifest: Manifest, contents: Contents, dense: Any, bm25: Any) -> None:
     sizes = {
         "manifest": manifest.n_chunks,
-        "chunks": len(chunks),
-        "vectors": len(vectors),
+        "chunks": len(contents.chunks),
+        "vectors": len(contents.vectors),
         "faiss": int(dense.ntotal),
         "bm25": int(bm25.scores["num_docs"]),
     }
     if len(set(sizes.values())) != 1:
         raise IndexError_(f"index parts disagree on the number of chunks: {sizes}")
-    if vectors.shape[1] != manifest.model.get("dim") or dense.d != vectors.shape[1]:
+    dim = manifest.model.get("dim")
+    if contents.vectors.shape[1] != dim or dense.d != dim:
         raise IndexError_("index vectors do not have the model's dimension")
+    wanted = sum(len(k) for k in contents.sentence_keys)
+    if len(contents.sentence_vectors) != wanted or (wanted and contents.sentence_vectors.shape[1] != dim):
+        raise IndexError_("sentence vectors do not match the chunk store")
 
 
 def build_faiss(vectors: np.ndarray) -> Any:
-    """An exact inner-product FAISS index over ``vectors`` (already L2-normalised)."""
-    import faiss
-
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return dense
+    """A FAISS inner-product index over ``vectors`` (already L2-normalised): exact up to
+    ``DEFAULT_APPROX_THRESHOLD`` chunks, HNSW beyond (see :mod:`notesbot.dense_index`)."""
+    return dense_index.build(vectors)
 
 
 def build_bm25(texts: list[str]) -> Any:
@@ -211,43 +251,43 @@ def build_bm25(texts: list[str]) -> Any:
     return bm25
 
 
-def save(folder: Path, manifest: Manifest, chunks: list[Chunk], keys: list[str], vectors: np.ndarray,
-         texts: list[str], glossary: dict[str, Any]) -> Index:
-    """Write a complete new data folder, then switch the manifest to it in one atomic rename.
-
-    ``texts`` are what BM25 indexes for each chunk; ``glossary`` is stored beside them.
-    """
+def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
+    """Write a complete new data folder, then switch the manifest to it in one atomic rename."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"data-{uuid.uuid4().hex[:12]}"
     tmp = folder / f".tmp-{name}"
     tmp.mkdir()
-    dense = build_faiss(vectors)
-    bm25 = build_bm25(texts)
-    _write_data(tmp, chunks, keys, vectors, dense, bm25)
-    (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False, indent=1), encoding="utf-8")
+    dense = build_faiss(contents.vectors)
+    bm25 = build_bm25(contents.texts)
+    _write_data(tmp, contents, dense, bm25)
     os.replace(tmp, folder / name)
-    manifest = Manifest(manifest.model, manifest.chunker, manifest.files, name, len(chunks),
+    manifest = Manifest(manifest.model, manifest.chunker, manifest.files, name, len(contents.chunks),
                         warnings=manifest.warnings, extra_files=manifest.extra_files)
     _write_atomic(folder / MANIFEST, json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n")
     _fsync_dir(folder)
     remove_stale(folder, keep=name)
-    return Index(manifest, chunks, keys, vectors, dense, bm25, glossary)
+    return Index(manifest, contents, dense, bm25)
 
 
-def _write_data(tmp: Path, chunks: list[Chunk], keys: list[str], vectors: np.ndarray, dense: Any, bm25: Any) -> None:
-    import faiss
-
+def _write_data(tmp: Path, contents: Contents, dense: Any, bm25: Any) -> None:
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
-        for chunk, key in zip(chunks, keys):
-            fh.write(json.dumps({**chunk.to_dict(), "key": key}, ensure_ascii=False) + "\n")
+        for chunk, key, sentence_keys in zip(contents.chunks, contents.keys, contents.sentence_keys):
+            record = {**chunk.to_dict(), "key": key, "sentence_keys": sentence_keys}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         _flush(fh)
-    with (tmp / "vectors.npy").open("wb") as fh:
-        np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        _flush(fh)
-    faiss.write_index(dense, str(tmp / "faiss.index"))
+    _write_npy(tmp / "vectors.npy", contents.vectors)
+    _write_npy(tmp / "sentence_vectors.npy", contents.sentence_vectors)
+    (tmp / "glossary.json").write_text(json.dumps(contents.glossary, ensure_ascii=False, indent=1), encoding="utf-8")
+    dense_index.save(tmp, dense)
     bm25.save(str(tmp / "bm25"))
     _fsync_dir(tmp)
+
+
+def _write_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+        _flush(fh)
 
 
 def _flush(fh: Any) -> None:
@@ -300,4 +340,4 @@ def lock(folder: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-__all__ = ["FileEntry", "Index", "Manifest", "build_bm25", "build_faiss", "load", "lock", "read_manifest", "save"]
+__all__ = ["Contents", "FileEntry", "Index", "Manifest", "build_bm25", "build_faiss", "load", "lock", "read_manifest", "save"]

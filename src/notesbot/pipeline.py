@@ -6,15 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import re
+
 import numpy as np
 
 from . import answer as answering
 from . import chunking, corpus, glossary, index, retrieval
-from .config import MAX_QUESTION_CHARS, Settings, check_k, check_mode, settings_from_env
+from .config import DEFAULT_ANSWER_PASSAGES, MAX_QUESTION_CHARS, Settings, check_k, check_mode, settings_from_env
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
-from .text import content_hash
+from .text import content_hash, terms
 from .types import Answer, Chunk, Passage
 
 Progress = Callable[[int, int], None]
@@ -47,6 +49,17 @@ class BuildReport:
         )
 
 
+@dataclass
+class _Retrieved:
+    """One retrieval: the index used, the expanded question and its vector, chunk ids and passages."""
+
+    index: Index
+    question: str
+    query: np.ndarray | None
+    chunks: list[int]
+    passages: list[Passage]
+
+
 class NotesBot:
     """Ask questions of a folder of notes: ``NotesBot(corpus="corpus").ask("...")``."""
 
@@ -65,6 +78,7 @@ class NotesBot:
             model=model,
         )
         self._embedder = embedder
+        self._query_encoder: Embedder | None = None
         self._index: Index | None = None
         self.last_report: BuildReport | None = None
 
@@ -77,8 +91,14 @@ class NotesBot:
 
     @property
     def query_encoder(self) -> Embedder:
-        """What encodes questions: the same model as the index (a faster runtime may stand in)."""
-        return self.embedder
+        """What encodes questions: the same model as the index, run by numpy without torch when the
+        model folder allows it (:mod:`notesbot.fast_embedding`), else the indexing embedder."""
+        if self._query_encoder is None:
+            from .fast_embedding import fast_query_encoder
+
+            fast = fast_query_encoder(self.settings.model, self._embedder, self.model_identity()["fingerprint"])
+            self._query_encoder = fast or self.embedder
+        return self._query_encoder
 
     def model_identity(self) -> dict[str, object]:
         if self._embedder is not None:
@@ -87,7 +107,12 @@ class NotesBot:
         return {"name": info.name, "fingerprint": info.fingerprint}
 
     def chunker(self) -> dict[str, object]:
-        return chunking.chunker_params(self.settings.chunk_chars)
+        params = chunking.chunker_params(self.settings.chunk_chars)
+        if not self.settings.glossary:
+            params["glossary"] = False
+        if not self.settings.sentence_vectors:
+            params["sentence_vectors"] = False
+        return params
 
     # -- indexing -----------------------------------------------------------------------
     def update(self, progress: Progress | None = None, force: bool = False) -> BuildReport:
@@ -165,7 +190,9 @@ class NotesBot:
         return {glossary.GLOSSARY_FILE: [stat.st_size, stat.st_mtime_ns]}
 
     def learn_glossary(self, chunks: list[Chunk]) -> glossary.Glossary:
-        """The glossary learned from the chunks' text, corrected by the user's glossary.toml."""
+        """The glossary learned from the chunks' text, corrected by the user's glossary.toml (empty when off)."""
+        if not self.settings.glossary:
+            return glossary.Glossary()
         texts: dict[str, list[str]] = {}
         for chunk in chunks:
             texts.setdefault(chunk.source, []).append(chunk.text)
@@ -175,24 +202,40 @@ class NotesBot:
 
     def _save(self, old: Index | None, files: dict[str, FileEntry], chunks: list[Chunk],
               report: BuildReport, progress: Progress | None) -> Index:
-        fingerprint = str(self.model_identity()["fingerprint"])
-        terms = self.learn_glossary(chunks)
-        expanded = [terms.expand(c.embed_text) for c in chunks]
-        keys = [content_hash(fingerprint + "\0" + t) for t in expanded]
-        cache = {key: row for row, key in enumerate(old.keys)} if old else {}
-        missing = sorted({k for k in keys if k not in cache})
-        texts = dict(zip(keys, expanded))
-        fresh = self._embed([texts[k] for k in missing], progress)
-        dim = fresh.shape[1] if len(missing) else int(old.vectors.shape[1]) if old else self.embedder.dim
-        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-        where = {k: i for i, k in enumerate(missing)}
-        for row, key in enumerate(keys):
-            vectors[row] = fresh[where[key]] if key in where else old.vectors[cache[key]]  # type: ignore[union-attr]
-        report.embedded, report.reused, report.chunks = len(missing), len(chunks) - len(missing), len(chunks)
-        model = {**self.model_identity(), "dim": dim}
+        gloss = self.learn_glossary(chunks)
+        texts = [gloss.expand(c.embed_text) for c in chunks]
+        sentence_texts = [[gloss.expand(t) for t in c.sentence_texts()] if self.settings.sentence_vectors else []
+                          for c in chunks]
+        keys = self._keys(texts)
+        sentence_keys = [self._keys(group) for group in sentence_texts]
+        flat_keys = keys + [k for group in sentence_keys for k in group]
+        flat_texts = texts + [t for group in sentence_texts for t in group]
+        vectors = self._vectors(old, flat_keys, flat_texts, report, progress)
+        report.chunks = len(chunks)
+        model = {**self.model_identity(), "dim": int(vectors.shape[1])}
         manifest = Manifest(model, self.chunker(), files, "", len(chunks), warnings=report.warnings,
                             extra_files=self._extra_files())
-        return index.save(self.settings.index, manifest, chunks, keys, vectors, expanded, terms.to_dict())
+        contents = index.Contents(chunks, keys, vectors[: len(keys)], texts, gloss.to_dict(), sentence_keys,
+                                  vectors[len(keys) :])
+        return index.save(self.settings.index, manifest, contents)
+
+    def _keys(self, texts: list[str]) -> list[str]:
+        fingerprint = str(self.model_identity()["fingerprint"])
+        return [content_hash(fingerprint + "\0" + t) for t in texts]
+
+    def _vectors(self, old: Index | None, keys: list[str], texts: list[str], report: BuildReport,
+                 progress: Progress | None) -> np.ndarray:
+        """Vectors for ``texts``: reused from ``old`` by content key, the rest embedded now."""
+        cache = _vector_cache(old)
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+        fresh = self._embed([t for _, t in missing], progress)
+        cache.update({k: fresh[i] for i, (k, _) in enumerate(missing)})
+        report.embedded, report.reused = len(missing), len(set(keys)) - len(missing)
+        dim = len(next(iter(cache.values()))) if cache else self.embedder.dim
+        out = np.zeros((len(keys), dim), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = cache[key]
+        return out
 
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         if not texts:
@@ -235,26 +278,69 @@ class NotesBot:
     def search(self, question: str, k: int | None = None, mode: str | None = None,
                sources: list[str] | None = None) -> list[Passage]:
         """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
-        question, _ = clean_question(question)
-        k = check_k(k or self.settings.k)
-        mode = check_mode(mode or self.settings.mode)
-        idx = self.ensure_index()
-        expanded = glossary.Glossary.from_dict(idx.glossary).expand(question)
-        query = None if mode == "bm25" else self.query_encoder.encode([expanded])[0]
-        wanted = len(idx.chunks) if sources else k
-        hits = retrieval.search(idx, expanded, query, wanted, mode, self.settings.candidates, self.settings.rrf_k)
-        chunks = [(idx.chunks[h.chunk], h.score) for h in hits]
-        if sources:
-            chunks = [(c, s) for c, s in chunks if c.source in set(sources)]
-        return [Passage.from_chunk(c, s) for c, s in chunks[:k]]
+        return self._retrieve(question, k, mode, sources, need_vector=False).passages
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
             sources: list[str] | None = None) -> Answer:
         """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
         cleaned, notices = clean_question(question)
-        result = answering.compose(cleaned, self.search(cleaned, k, mode, sources))
+        found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
+        candidates, signals = self._evidence(found)
+        result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
         result.notices.extend(notices)
         return result
+
+    def _retrieve(self, question: str, k: int | None, mode: str | None, sources: list[str] | None,
+                  need_vector: bool) -> _Retrieved:
+        question, _ = clean_question(question)
+        k = check_k(k or self.settings.k)
+        mode = check_mode(mode or self.settings.mode)
+        idx = self.ensure_index()
+        expanded = glossary.Glossary.from_dict(idx.glossary).expand(question)
+        query = None if mode == "bm25" and not need_vector else self.query_encoder.encode([expanded])[0]
+        wanted = len(idx.chunks) if sources else k
+        hits = retrieval.search(idx, expanded, query, wanted, mode, self.settings.candidates, self.settings.rrf_k,
+                                self.settings.fusion, self.settings.dense_weight)
+        if sources:
+            hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
+        hits = hits[:k]
+        passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
+        return _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages)
+
+    def _evidence(self, found: _Retrieved) -> tuple[list[answering.Candidate], answering.Signals]:
+        """Sentences of the top passages scored against the question, and the question's signals."""
+        idx, query = found.index, found.query
+        assert query is not None
+        gloss = glossary.Glossary.from_dict(idx.glossary)
+        q_terms = set(terms(found.question))
+        weights = retrieval.idf(idx, sorted(q_terms))
+        rarest = max(weights.values(), default=1.0)
+        total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
+        candidates = []
+        for rank, chunk_id in enumerate(found.chunks[: DEFAULT_ANSWER_PASSAGES]):
+            chunk = idx.chunks[chunk_id]
+            rows = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
+            for (start, end), row in zip(chunk.sentences, rows):
+                source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
+                vector = np.asarray(source)
+                sentence_terms = frozenset(terms(gloss.expand(chunk.text[start:end])))
+                lexical = sum(weights.get(t, 0.0) for t in q_terms & sentence_terms) / total
+                line = chunk.start_line + chunk.text.count("\n", 0, start)
+                candidates.append(answering.Candidate(rank, start, end, line, float(vector @ query), lexical,
+                                                      sentence_terms))
+        top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: DEFAULT_ANSWER_PASSAGES])
+        signals = answering.Signals(
+            best_dense=max((c.dense for c in candidates), default=0.0),
+            best_lexical=max((c.lexical for c in candidates), default=0.0),
+            coverage=_coverage(q_terms, weights, set(terms(top_text))),
+            unknown_names=_unknown_names(found.question, idx),
+            unknown_terms=len(q_terms - set(weights)) / max(1, len(q_terms)),
+            type_match=answering.type_match(found.question, [
+                gloss.expand(idx.chunks[found.chunks[c.passage]].text[c.start : c.end])
+                for c in answering.select(candidates)
+            ]),
+        )
+        return candidates, signals
 
     def ask_many(self, questions: list[str], k: int | None = None, mode: str | None = None) -> list[Answer]:
         return [self.ask(q, k, mode) for q in questions]
@@ -278,6 +364,35 @@ def clean_question(question: str) -> tuple[str, list[str]]:
 def _manifest_data(folder: Path) -> str | None:
     manifest = index.read_manifest(folder)
     return manifest.data if manifest else None
+
+
+def _coverage(q_terms: set[str], weights: dict[str, float], found: set[str]) -> float:
+    """IDF-weighted share of the question's terms found in ``found``; terms the notes never use
+    count as rare as the rarest term they do use."""
+    rarest = max(weights.values(), default=1.0)
+    total = sum(weights.get(t, rarest) for t in q_terms)
+    return sum(weights.get(t, 0.0) for t in q_terms & found) / total if total else 0.0
+
+
+NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’-]+|\d{3,})")
+
+
+def _unknown_names(question: str, idx: Index) -> float:
+    """How many of the question's names and numbers (capitalised words not at its start, long numbers)
+    the notes never mention, capped at 2."""
+    names = {m.group(1) for m in NAME.finditer(question.strip())}
+    missing = [n for n in names if not (set(terms(n)) & set(idx.bm25.vocab_dict))]
+    return float(min(2, len(missing)))
+
+
+def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:
+    """Every vector of an index by its content key."""
+    if old is None:
+        return {}
+    cache = dict(zip(old.keys, old.vectors))
+    sentence_keys = [k for group in old.contents.sentence_keys for k in group]
+    cache.update(zip(sentence_keys, old.contents.sentence_vectors))
+    return cache
 
 
 def _by_source(old: Index) -> dict[str, list[Chunk]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import DEFAULT_CANDIDATES, DEFAULT_RRF_K, check_mode
+from .config import DEFAULT_CANDIDATES, DEFAULT_DENSE_WEIGHT, DEFAULT_FUSION, DEFAULT_RRF_K, check_mode
 from .index import Index
 from .text import terms
 
@@ -40,6 +40,19 @@ def bm25(index: Index, question: str, n: int) -> list[Hit]:
     return [Hit(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+def idf(index: Index, query_terms: list[str]) -> dict[str, float]:
+    """BM25 inverse document frequency of each term known to the index (unknown terms are left out)."""
+    indptr = index.bm25.scores["indptr"]
+    n = max(1, int(index.bm25.scores["num_docs"]))
+    out = {}
+    for term in query_terms:
+        tid = index.bm25.vocab_dict.get(term)
+        if tid is not None and term:
+            df = int(indptr[tid + 1] - indptr[tid])
+            out[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+    return out
+
+
 def rrf(rankings: list[list[Hit]], k: int = DEFAULT_RRF_K, weights: list[float] | None = None) -> list[Hit]:
     """Reciprocal rank fusion: each list adds ``weight / (k + rank)`` to its chunks."""
     weights = weights or [1.0] * len(rankings)
@@ -47,6 +60,19 @@ def rrf(rankings: list[list[Hit]], k: int = DEFAULT_RRF_K, weights: list[float] 
     for weight, ranking in zip(weights, rankings):
         for rank, hit in enumerate(ranking, start=1):
             fused[hit.chunk] = fused.get(hit.chunk, 0.0) + weight / (k + rank)
+    return sorted((Hit(c, s) for c, s in fused.items()), key=lambda h: (-h.score, h.chunk))
+
+
+def convex(rankings: list[list[Hit]], weights: list[float]) -> list[Hit]:
+    """Convex combination: each list adds ``weight * score`` after min-max scaling its scores to [0, 1]."""
+    fused: dict[int, float] = {}
+    for weight, ranking in zip(weights, rankings):
+        if not ranking:
+            continue
+        low, high = min(h.score for h in ranking), max(h.score for h in ranking)
+        for hit in ranking:
+            scaled = (hit.score - low) / (high - low) if high > low else 1.0
+            fused[hit.chunk] = fused.get(hit.chunk, 0.0) + weight * scaled
     return sorted((Hit(c, s) for c, s in fused.items()), key=lambda h: (-h.score, h.chunk))
 
 
@@ -58,8 +84,14 @@ def search(
     mode: str = "hybrid",
     candidates: int = DEFAULT_CANDIDATES,
     rrf_k: int = DEFAULT_RRF_K,
+    fusion: str = DEFAULT_FUSION,
+    dense_weight: float = DEFAULT_DENSE_WEIGHT,
 ) -> list[Hit]:
-    """The top ``k`` chunks for ``question`` under ``mode`` (``query`` is its vector, for dense and hybrid)."""
+    """The top ``k`` chunks for ``question`` under ``mode`` (``query`` is its vector, for dense and hybrid).
+
+    Hybrid fuses the top ``candidates`` of each ranking by ``fusion`` (``rrf`` or ``convex``), the dense
+    ranking weighted ``dense_weight`` and BM25 ``1 - dense_weight``.
+    """
     check_mode(mode)
     n = max(k, candidates)
     if mode == "bm25":
@@ -67,7 +99,11 @@ def search(
     assert query is not None, "dense and hybrid retrieval need the question's vector"
     if mode == "dense":
         return dense(index, query, k)
-    return rrf([dense(index, query, n), bm25(index, question, n)], rrf_k)[:k]
+    rankings = [dense(index, query, n), bm25(index, question, n)]
+    weights = [dense_weight, 1.0 - dense_weight]
+    if fusion == "convex":
+        return convex(rankings, weights)[:k]
+    return rrf(rankings, rrf_k, [2 * w for w in weights])[:k]  # equal weights give plain RRF's scores
 
 
-__all__ = ["Hit", "bm25", "dense", "rrf", "search"]
+__all__ = ["Hit", "bm25", "idf", "convex", "dense", "rrf", "search"]

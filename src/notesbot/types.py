@@ -35,18 +35,28 @@ class Chunk:
     start: int
     end: int
     context: str = ""
+    sentences: tuple[tuple[int, int], ...] = ()
 
     @property
     def embed_text(self) -> str:
         """The text that is embedded and BM25-indexed: breadcrumb context, then the span."""
         return f"{self.context}\n{self.text}" if self.context else self.text
 
+    def sentence_texts(self) -> list[str]:
+        """Each sentence with the chunk's breadcrumb in front: what a sentence vector embeds."""
+        prefix = f"{self.context}\n" if self.context else ""
+        return [prefix + self.text[a:b] for a, b in self.sentences]
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["sentences"] = [list(s) for s in self.sentences]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        fields["sentences"] = tuple((int(a), int(b)) for a, b in fields.get("sentences", ()))
+        return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,7 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     confidence: float = 0.0
     notices: list[str] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {

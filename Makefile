@@ -1,0 +1,43 @@
+# notesbot: every target CI and the README use. `make chat` and `make test` are the two set-up commands.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# On a machine without a local CPU wheel of torch, keep the download CPU-only:
+#   make chat TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+TORCH := torch==2.13.0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install install-test chat ask test lint eval eval-scifact bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.torch: | $(BIN)/python
+	$(BIN)/pip install $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	touch $@
+
+install: $(VENV)/.torch
+	$(BIN)/pip install -e .
+
+install-test: $(VENV)/.torch
+	$(BIN)/pip install -e ".[test]"
+	bash .ci/install-browser
+
+chat: install
+	$(BIN)/notesbot chat
+
+ask: install
+	$(BIN)/notesbot ask "why did Mao launch the Great Leap Forward?"
+
+test: install-test
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check src tests eval benchmarks
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) index/manifest.json index/data-* eval/results benchmarks/results

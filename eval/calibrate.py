@@ -1,0 +1,101 @@
+"""Fit the answer confidence and the abstention threshold on the known questions.
+
+    python eval/calibrate.py [QUESTIONS.jsonl] [--corpus corpus] [--index index]
+
+Collects each question's signals with abstention switched off, fits a logistic model
+(answerable = 1), prints the trade-off curve and leave-one-out estimates, and writes
+eval/results/calibration.json. Copy the printed values into DEFAULT_CALIBRATION and
+DEFAULT_ABSTAIN_BELOW in src/notesbot/config.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from notesbot import NotesBot, Settings
+
+HERE = Path(__file__).resolve().parent
+NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match")
+MAX_FALSE_ABSTAIN = 0.05
+
+
+def collect(questions: Path, corpus: Path, index: Path) -> tuple[np.ndarray, np.ndarray]:
+    bot = NotesBot(corpus, index, settings=Settings(abstain_below=0.0))
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    features = [[bot.ask(r["question"]).signals[n] for n in NAMES] for r in rows]
+    return np.array(features, dtype=float), np.array([1.0 if r["answerable"] else 0.0 for r in rows])
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50) -> np.ndarray:
+    """Logistic regression by Newton's method with a small ridge penalty (bias not penalised)."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(design.shape[1])
+    ridge = l2 * np.eye(len(w))
+    ridge[0, 0] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ w))
+        grad = design.T @ (p - y) + ridge @ w
+        hess = design.T @ (design * (p * (1 - p))[:, None]) + ridge + 1e-9 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    return w
+
+
+def prob(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+
+
+def curve(p: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
+    points = []
+    for t in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        abstain = p < t
+        points.append({"threshold": float(t),
+                       "false_abstention": float(abstain[y == 1].mean()),
+                       "abstention_recall": float(abstain[y == 0].mean())})
+    return points
+
+
+def choose(points: list[dict[str, float]]) -> float:
+    """The highest threshold whose false abstention on answerable questions stays within bounds."""
+    allowed = [pt for pt in points if pt["false_abstention"] <= MAX_FALSE_ABSTAIN]
+    return max(allowed, key=lambda pt: (pt["abstention_recall"], -pt["threshold"]))["threshold"] if allowed else 0.05
+
+
+def leave_one_out(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(y))
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        out[i] = prob(fit(x[keep], y[keep]), x[i : i + 1])[0]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("questions", nargs="?", type=Path, default=HERE / "questions.jsonl")
+    parser.add_argument("--corpus", type=Path, default=HERE.parent / "corpus")
+    parser.add_argument("--index", type=Path, default=HERE.parent / "index")
+    args = parser.parse_args()
+    x, y = collect(args.questions, args.corpus, args.index)
+    w = fit(x, y)
+    points = curve(prob(w, x), y)
+    threshold = choose(points)
+    loo = curve(leave_one_out(x, y), y)
+    print("threshold  false-abstention  abstention-recall   (leave-one-out: false / recall)")
+    for pt, cv in zip(points, loo):
+        mark = "  <- chosen" if pt["threshold"] == threshold else ""
+        print(f"  {pt['threshold']:.2f}        {pt['false_abstention']:.3f}            {pt['abstention_recall']:.3f}"
+              f"          {cv['false_abstention']:.3f} / {cv['abstention_recall']:.3f}{mark}")
+    print(f"DEFAULT_CALIBRATION = ({', '.join(f'{v:.3f}' for v in w)})  # bias, {', '.join(NAMES)}")
+    print(f"DEFAULT_ABSTAIN_BELOW = {threshold}")
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    report = {"weights": w.tolist(), "names": NAMES, "threshold": threshold, "curve": points, "loo_curve": loo,
+              "questions": str(args.questions), "n": int(len(y)), "answerable": int(y.sum())}
+    (out / "calibration.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Split text into sentences: pysbd within each line, and run-on note lines at their hidden breaks."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+OUTLINE_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s+(?=\S)")
+# Capitalised function and linking words that start a new sentence when a student leaves out the full stop.
+STARTERS = (
+    "Also Still However Therefore Thus Hence Instead Initially Even Furthermore Moreover Equally Meanwhile "
+    "Nevertheless Nonetheless Consequently Finally Firstly Secondly Additionally Similarly Likewise Otherwise "
+    "Indeed Besides But And So Yet Then Although Though While Whereas Because Since As After Before During "
+    "Despite In On At By For From With Without Under Over Into This That These Those It Its He His She Her "
+    "They Their We Our There Here The A An If When Where Which Who Whose What Why How"
+).split()
+RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\s+\S)")
+MIN_WORDS = 3
+
+
+@lru_cache(maxsize=1)
+def _segmenter():  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text``: every line is at least one sentence, the outline
+    number in front of a line is left out, and spans never cross a line break."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        spans.extend((offset + a, offset + b) for a, b in _line_spans(line))
+        offset += len(line) + 1
+    return spans
+
+
+def _line_spans(line: str) -> list[tuple[int, int]]:
+    if not line.strip():
+        return []
+    number = OUTLINE_NUMBER.match(line)
+    start = number.end() if number else 0
+    pieces: list[tuple[int, int]] = []
+    for part in _segmenter().segment(line[start:]):
+        a, b = start + part.start, start + part.end
+        pieces.extend(_run_on(line, a, b))
+    return _merge_short(line, [_strip(line, a, b) for a, b in pieces if line[a:b].strip()])
+
+
+def _run_on(line: str, a: int, b: int) -> list[tuple[int, int]]:
+    cuts = [a] + [a + m.start() for m in RUN_ON.finditer(line[a:b])] + [b]
+    return [(x, y) for x, y in zip(cuts, cuts[1:]) if line[x:y].strip()]
+
+
+def _strip(line: str, a: int, b: int) -> tuple[int, int]:
+    piece = line[a:b]
+    return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+
+
+def _merge_short(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and len(line[a:b].split()) < MIN_WORDS:
+            merged[-1] = (merged[-1][0], b)
+        elif merged and len(line[merged[-1][0] : merged[-1][1]].split()) < MIN_WORDS:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+__all__ = ["split"]

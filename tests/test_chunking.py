@@ -1,0 +1,128 @@
+"""Chunking: exact spans, line numbers, outline and Markdown breadcrumbs, long paragraphs."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notesbot import corpus
+from notesbot.chunking import chunk_document
+from notesbot.types import Chunk, Document
+
+from .conftest import DATA, SHIPPED
+
+OUTLINE = "sino-soviet-relations-1954-58-notes.txt"
+ESSAY = "sino-soviet-alliance-origins-essay.txt"
+
+
+def _doc(text: str, source: str = "n.txt") -> Document:
+    return Document(source, text, "0")
+
+
+def _shipped(name: str) -> Document:
+    doc, _ = corpus.read(next(n for n in corpus.scan(SHIPPED) if n.source == name))
+    assert doc is not None
+    return doc
+
+
+def assert_exact(doc: Document, chunks: list[Chunk]) -> None:
+    """Each chunk's text is its slice of the document and lies on the lines it cites."""
+    lines = doc.text.split("\n")
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        cited = "\n".join(lines[chunk.start_line - 1 : chunk.end_line])
+        assert chunk.text in cited
+        assert doc.text.count("\n", 0, chunk.start) + 1 == chunk.start_line
+        assert doc.text.count("\n", 0, chunk.end) + 1 == chunk.end_line
+        assert 1 <= chunk.start_line <= chunk.end_line <= len(lines)
+
+
+def test_shipped_notes_chunks_are_exact_and_short() -> None:
+    for name in (OUTLINE, ESSAY):
+        doc = _shipped(name)
+        chunks = chunk_document(doc)
+        assert_exact(doc, chunks)
+        assert max(len(c.text) for c in chunks) <= 400
+        assert sum(len(c.text) for c in chunks) / len(chunks) < 350
+
+
+def test_outline_lines_are_whole_and_cover_the_outline() -> None:
+    doc = _shipped(OUTLINE)
+    chunks = chunk_document(doc)
+    covered = sorted(line for c in chunks for line in range(c.start_line, c.end_line + 1))
+    assert covered == list(range(1, 34))  # every numbered line exactly once, the blank last line not at all
+
+
+def test_outline_breadcrumbs() -> None:
+    chunks = {c.start_line: c for c in chunk_document(_shipped(OUTLINE))}
+    leap = chunks[11]
+    assert (leap.start_line, leap.end_line) == (11, 12)
+    assert leap.heading == (
+        "2 The Great Leap Forward 1958 > 2.2 M was increasingly convinced that K was not a real revolutionary"
+    )
+    assert leap.context == "2 The Great Leap Forward 1958"
+    assert leap.embed_text.startswith("2 The Great Leap Forward 1958\n2.2 M was")
+    nuclear = chunks[21]
+    assert nuclear.heading is not None and nuclear.heading.startswith("4 China's National and military interests > 4.1")
+    assert nuclear.text.startswith("4.1.2 September 58")
+
+
+def test_top_level_heading_joins_its_first_point() -> None:
+    chunks = {c.start_line: c for c in chunk_document(_shipped(OUTLINE))}
+    assert chunks[8].text.startswith("2 The Great Leap Forward 1958\n2.1 was a rejection")
+
+
+def test_long_essay_paragraphs_are_split_at_sentences() -> None:
+    doc = _shipped(ESSAY)
+    pieces = [c for c in chunk_document(doc) if c.start_line == 5]
+    assert len(pieces) >= 2
+    assert all(p.text[-1] in ".!?\"”" for p in pieces[:-1])
+    assert all(p.heading is None for p in pieces)
+
+
+def test_paragraph_broken_by_a_blank_line_mid_sentence_stays_together() -> None:
+    doc = _doc("It needed aid to repair its\n\ninfrastructure and economy.\n\nA new paragraph.")
+    chunks = chunk_document(doc)
+    assert chunks[0].text == "It needed aid to repair its\n\ninfrastructure and economy.\n\nA new paragraph."
+    assert (chunks[0].start_line, chunks[0].end_line) == (1, 5)
+
+
+def test_markdown_headings_make_breadcrumbs() -> None:
+    doc, _ = corpus.read(next(n for n in corpus.scan(DATA / "tiny") if n.source == "lecture.md"))
+    assert doc is not None
+    chunks = chunk_document(doc, max_chars=80)
+    assert_exact(doc, chunks)
+    calvin = next(c for c in chunks if "RuBisCO" in c.text)
+    assert calvin.heading == "Photosynthesis > Calvin cycle"
+    assert "Photosynthesis" in calvin.embed_text
+
+
+def test_markdown_code_fence_is_not_a_heading() -> None:
+    doc = _doc("# Title\n\n```\n# not a heading\n```\n")
+    chunks = chunk_document(doc)
+    assert all("not a heading" not in (c.heading or "") for c in chunks)
+
+
+def test_years_at_line_start_are_not_outline_numbers() -> None:
+    chunks = chunk_document(_doc("1950 was the year of the treaty.\n1958 saw the Great Leap Forward."))
+    assert all(c.heading is None for c in chunks)
+
+
+def test_a_single_huge_line_is_split_with_exact_spans() -> None:
+    text = " ".join(f"Sentence number {i} says something." for i in range(200))
+    doc = _doc(text)
+    chunks = chunk_document(doc)
+    assert len(chunks) > 5
+    assert_exact(doc, chunks)
+    assert all(c.start_line == c.end_line == 1 for c in chunks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .#1\n\n-\t")) | st.characters(), max_size=600),
+       st.integers(min_value=50, max_value=300))
+def test_any_text_chunks_to_exact_spans(text: str, max_chars: int) -> None:
+    doc = _doc(text.replace("\r", ""))
+    chunks = chunk_document(doc, max_chars=max_chars)
+    assert_exact(doc, chunks)
+    starts = [c.start for c in chunks]
+    assert starts == sorted(starts)

@@ -1,0 +1,118 @@
+"""The command line: human and JSON output, stdin batches, and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from notesbot.cli import main
+
+JSON_KEYS = {"question", "answer", "abstained", "passages"}
+PASSAGE_KEYS = {"text", "source", "start_line", "end_line", "heading", "score"}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None,
+        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+    if stdin is not None and monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def where(notes: Path, tmp_path: Path, fake_model: None) -> list[str]:
+    return ["--corpus", str(notes), "--index", str(tmp_path / "idx")]
+
+
+def test_json_contract(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["ask", "Why did Mao launch the Great Leap Forward?", "--json", "--k", "3", *where], capsys)
+    assert code == 0
+    lines = out.strip().split("\n")
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert JSON_KEYS <= set(data)
+    assert isinstance(data["abstained"], bool)
+    assert data["answer"] is None or isinstance(data["answer"], str)
+    assert len(data["passages"]) == 3
+    for passage in data["passages"]:
+        assert PASSAGE_KEYS <= set(passage)
+        assert isinstance(passage["start_line"], int) and isinstance(passage["score"], float)
+        source = Path(where[1]) / passage["source"]
+        lines_of_file = source.read_text().split("\n")
+        assert passage["text"] in "\n".join(lines_of_file[passage["start_line"] - 1 : passage["end_line"]])
+    scores = [p["score"] for p in data["passages"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_stdin_batch_answers_every_line(where: list[str], capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    questions = "What happened at the swimming pool?\n\nWho was Stalin?\nWhat about Taiwan?\n"
+    code, out, _ = run(["ask", "-", "--json", *where], capsys, stdin=questions, monkeypatch=monkeypatch)
+    assert code == 0
+    rows = [json.loads(line) for line in out.strip().split("\n")]
+    assert [r["question"] for r in rows] == ["What happened at the swimming pool?", "Who was Stalin?",
+                                              "What about Taiwan?"]
+
+
+def test_human_output_cites_file_and_lines(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["ask", "rubber ring swimming pool", "--k", "2", *where], capsys)
+    assert code == 0
+    assert "sino-soviet-relations-1954-58-notes.txt:24-26 (5 Personalities" in out
+    assert "  1. " in out and "  2. " in out
+    assert "Indexing your notes first" in err
+
+
+def test_index_command_reports_and_is_incremental(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["index", *where], capsys)
+    assert code == 0 and "2 added" in out
+    code, out, _ = run(["index", *where], capsys)
+    assert code == 0 and "0 added, 0 changed, 0 removed; 0 chunks embedded" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", "   "], "question is empty"),
+        (["ask", "hello", "--corpus", "/nonexistent/notes"], "does not exist"),
+        (["ask", "hello", "--k", "0"], "0 is not in the range"),
+        (["ask", "hello", "--mode", "magic"], "'magic' is not one of"),
+        (["ask", "hello", "--bogus"], "no such option"),
+        (["ask"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_errors_are_one_clean_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str],
+                                   tmp_path: Path, notes: Path, fake_model: None) -> None:
+    if "--corpus" not in argv and argv[:1] == ["ask"]:
+        argv = [*argv, "--corpus", str(notes), "--index", str(tmp_path / "idx")]
+    code, out, err = run(argv, capsys)
+    assert code != 0
+    assert out == ""
+    lines = err.strip().split("\n")
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and message.lower() in lines[0].lower()
+    assert "Traceback" not in err
+
+
+def test_empty_stdin_is_an_error(where: list[str], capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run(["ask", "-", *where], capsys, stdin="\n\n", monkeypatch=monkeypatch)
+    assert code == 2 and "no question given" in err
+
+
+def test_k_up_to_a_hundred(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["ask", "Taiwan", "--json", "--k", "100", "--mode", "dense", *where], capsys)
+    assert code == 0 and len(json.loads(out)["passages"]) > 20
+
+
+def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and "ask" in out and "index" in out

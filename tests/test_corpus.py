@@ -1,0 +1,125 @@
+"""Corpus loading: file discovery, decoding, warnings and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notesbot import corpus
+from notesbot.errors import CorpusError
+
+from .conftest import DATA
+
+
+def test_scan_is_recursive_sorted_and_relative() -> None:
+    sources = [n.source for n in corpus.scan(DATA / "tiny")]
+    assert sources == ["lecture.md", "outline.txt", "sub/essay.txt"]
+
+
+def test_missing_and_empty_corpus_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="does not exist"):
+        corpus.load(tmp_path / "nope")
+    with pytest.raises(CorpusError, match="no readable"):
+        corpus.load(tmp_path)
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(CorpusError, match="not a folder"):
+        corpus.load(tmp_path / "f.txt")
+
+
+def test_unsupported_and_hidden_files_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / ".secret.txt").write_text("hidden")
+    (tmp_path / "a.txt").write_text("visible")
+    docs, _ = corpus.load(tmp_path)
+    assert [d.source for d in docs] == ["a.txt"]
+
+
+def test_latin1_is_decoded_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "old.txt").write_bytes("Café au lait, naïve".encode("latin-1"))
+    docs, warnings = corpus.load(tmp_path)
+    assert docs[0].text == "Café au lait, naïve"
+    assert any("old.txt" in w and "not UTF-8" in w for w in warnings)
+
+
+def test_binary_file_is_skipped_with_a_warning_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "fake.txt").write_bytes(b"\x00\x01\x02binary\x00" * 10)
+    (tmp_path / "real.txt").write_text("real note")
+    docs, warnings = corpus.load(tmp_path)
+    assert [d.source for d in docs] == ["real.txt"]
+    assert any("fake.txt" in w and "binary" in w for w in warnings)
+
+
+def test_bom_utf16_and_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfline one\r\nline two\rline three")
+    (tmp_path / "wide.txt").write_bytes("first\nsecond".encode("utf-16"))
+    docs, warnings = corpus.load(tmp_path)
+    assert docs[0].text == "line one\nline two\nline three"
+    assert docs[1].text == "first\nsecond"
+    assert warnings == []
+
+
+def test_empty_file_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "full.txt").write_text("content")
+    docs, warnings = corpus.load(tmp_path)
+    assert [d.source for d in docs] == ["full.txt"]
+    assert any("empty.txt" in w for w in warnings)
+
+
+def test_corrupt_pdf_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage garbage")
+    (tmp_path / "ok.txt").write_text("fine")
+    docs, warnings = corpus.load(tmp_path)
+    assert [d.source for d in docs] == ["ok.txt"]
+    assert any("broken.pdf" in w for w in warnings)
+
+
+def test_pdf_text_is_extracted(tmp_path: Path) -> None:
+    pdf = _tiny_pdf("Mao launched the Great Leap Forward")
+    (tmp_path / "notes.pdf").write_bytes(pdf)
+    docs, _ = corpus.load(tmp_path)
+    assert "Great Leap Forward" in docs[0].text
+
+
+def test_symlink_outside_corpus_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "note.txt").write_text("note")
+    (root / "link.txt").symlink_to(outside)
+    docs, _ = corpus.load(root)
+    assert [d.source for d in docs] == ["note.txt"]
+
+
+def test_shipped_corpus_is_byte_for_byte_the_shared_one() -> None:
+    from .conftest import ROOT
+
+    shared = ROOT.parent / "shared" / "corpus"
+    if not shared.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    for path in shared.iterdir():
+        assert (ROOT / "corpus" / path.name).read_bytes() == path.read_bytes()
+
+
+def _tiny_pdf(text: str) -> bytes:
+    """A one-page PDF with ``text``, written by hand so no PDF writer is needed."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

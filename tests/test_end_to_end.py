@@ -1,0 +1,81 @@
+"""End to end with the real packaged model, on the shipped notes, with the network cut off."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from notesbot import NotesBot
+
+from .conftest import ROOT, SHIPPED
+
+pytestmark = pytest.mark.model
+QUESTION = "why did Mao launch the Great Leap Forward?"
+
+
+class NetworkUsed(AssertionError):
+    pass
+
+
+@pytest.fixture(scope="module")
+def no_network() -> Iterator[None]:
+    """Any attempt to open a connection or resolve a host fails the test."""
+    saved = socket.socket.connect, socket.create_connection, socket.getaddrinfo
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise NetworkUsed(f"network access attempted: {args[1:] if len(args) > 1 else args}")
+
+    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]
+    socket.create_connection = refuse  # type: ignore[assignment]
+    socket.getaddrinfo = refuse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.create_connection, socket.getaddrinfo = saved  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory, no_network: None) -> NotesBot:
+    os.environ.pop("HF_HUB_OFFLINE", None)  # prove our own code turns the hub off
+    bot = NotesBot(SHIPPED, tmp_path_factory.mktemp("idx") / "index")
+    bot.update()
+    return bot
+
+
+def test_real_model_answers_the_readme_question(bot: NotesBot) -> None:
+    result = bot.ask(QUESTION, k=5)
+    top3 = result.passages[:3]
+    assert any("rejection of the Soviet model" in p.text for p in top3)
+    assert any("consciously distancing himself from the USSR" in p.text for p in top3)
+    assert all(p.source == "sino-soviet-relations-1954-58-notes.txt" for p in top3[:2])
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_initials_are_understood(bot: NotesBot) -> None:
+    result = bot.ask("How did Mao humiliate Khrushchev at the swimming pool?", k=3)
+    assert "rubber ring" in result.passages[0].text
+
+
+def test_passages_are_short(bot: NotesBot) -> None:
+    questions = [QUESTION, "Why did China need Soviet aid after the civil war?", "What happened over Taiwan in 1958?"]
+    lengths = [len(p.text) for q in questions for p in bot.ask(q, k=3).passages]
+    assert sum(lengths) / len(lengths) < 500
+
+
+def test_cli_subprocess_json(tmp_path: Path) -> None:
+    env = {**os.environ, "NOTESBOT_INDEX": str(tmp_path / "index"), "NOTESBOT_CORPUS": str(SHIPPED)}
+    done = subprocess.run(
+        [sys.executable, "-m", "notesbot", "ask", QUESTION, "what was the swimming pool incident?", "--json"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.strip().split("\n")]
+    assert [r["question"] for r in rows] == [QUESTION, "what was the swimming pool incident?"]
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,94 @@
+"""NotesBot: incremental indexing, rebuilds on mismatch, and the public API."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from pathlib import Path
+
+import pytest
+
+import notesbot
+from notesbot import NotesBot
+from notesbot.errors import CorpusError, QuestionError
+
+from .conftest import FakeEmbedder
+
+
+def test_unchanged_corpus_embeds_nothing(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    first = NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    assert first.embedded > first.chunks > 0  # chunks and their sentences
+    fake.calls.clear()
+    second = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    assert second.is_current()
+    report = second.update()
+    assert (report.embedded, report.chunks, fake.calls) == (0, first.chunks, [])
+    assert not report.changed_anything
+
+
+def test_changing_one_file_reembeds_only_its_chunks(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    essay = notes / "sino-soviet-alliance-origins-essay.txt"
+    essay.write_text(essay.read_text() + "\n\nStalin died in March 1953.\n")
+    fake.calls.clear()
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    assert not bot.is_current()
+    report = bot.update()
+    assert report.changed == [essay.name] and report.added == [] and report.removed == []
+    assert report.embedded == len(fake.calls) == 1
+    assert "Stalin died in March 1953." in fake.calls[0]
+    assert any("Stalin died" in p.text for p in bot.search("When did Stalin die?", k=3, mode="bm25"))
+
+
+def test_touching_a_file_without_changing_it_embeds_nothing(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    path = notes / "sino-soviet-relations-1954-58-notes.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    fake.calls.clear()
+    report = NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    assert report.embedded == 0 and report.changed == []
+    assert NotesBot(notes, tmp_path / "idx", embedder=fake).is_current()
+
+
+def test_deleting_a_file_drops_its_chunks(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    (notes / "sino-soviet-alliance-origins-essay.txt").unlink()
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    report = bot.update()
+    assert report.removed == ["sino-soviet-alliance-origins-essay.txt"]
+    assert {c.source for c in bot.ensure_index().chunks} == {"sino-soviet-relations-1954-58-notes.txt"}
+
+
+def test_another_model_triggers_a_rebuild_with_a_notice(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    other = FakeEmbedder()
+    other.fingerprint = "fake-2"
+    bot = NotesBot(notes, tmp_path / "idx", embedder=other)
+    assert not bot.is_current()
+    report = bot.update()
+    assert any("another model" in n for n in report.notices)
+    assert report.reused == 0 and report.embedded > report.chunks
+
+
+def test_ask_builds_the_index_when_missing(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    answer = NotesBot(notes, tmp_path / "idx", embedder=fake).ask("swimming pool", k=2)
+    assert len(answer.passages) == 2
+    data = answer.to_dict()
+    assert set(data) >= {"question", "answer", "abstained", "passages"}
+
+
+def test_empty_question_and_empty_corpus(tmp_path: Path, fake: FakeEmbedder, notes: Path) -> None:
+    with pytest.raises(QuestionError):
+        NotesBot(notes, tmp_path / "idx", embedder=fake).ask("  \n\t ")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError):
+        NotesBot(tmp_path / "empty", tmp_path / "idx2", embedder=fake).update()
+
+
+def test_public_api_is_exactly_all() -> None:
+    helpers = {"annotations", "TYPE_CHECKING", "Any"}
+    public = {name for name, value in vars(notesbot).items()
+              if not name.startswith("_") and not inspect.ismodule(value) and name not in helpers}
+    assert public <= set(notesbot.__all__)
+    assert all(getattr(notesbot, name) is not None for name in notesbot.__all__)
+    assert sorted(notesbot.__all__) == notesbot.__all__

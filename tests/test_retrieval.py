@@ -1,0 +1,48 @@
+"""Retrieval: FAISS equals brute force, BM25 and reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from notesbot import NotesBot, retrieval
+from notesbot.retrieval import Hit
+
+from .conftest import FakeEmbedder
+
+
+def test_faiss_top_k_equals_numpy_brute_force(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
+    vectors = np.asarray(idx.vectors)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        query = rng.normal(size=vectors.shape[1]).astype(np.float32)
+        query /= np.linalg.norm(query)
+        hits = retrieval.dense(idx, query, 10)
+        expected = np.argsort(-(vectors @ query), kind="stable")[:10]
+        assert [h.chunk for h in hits] == list(expected)
+        assert np.allclose([h.score for h in hits], (vectors @ query)[expected], atol=1e-5)
+
+
+def test_bm25_finds_the_rare_term_first(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
+    hits = retrieval.bm25(idx, "swimming pool rubber ring", 5)
+    assert "rubber ring" in idx.chunks[hits[0].chunk].text
+    assert retrieval.bm25(idx, "zzzz qqqq", 5) == []
+
+
+def test_rrf_by_hand() -> None:
+    fused = retrieval.rrf([[Hit(1, 0.9), Hit(2, 0.8)], [Hit(2, 5.0), Hit(3, 4.0)]], k=60)
+    assert [h.chunk for h in fused] == [2, 1, 3]
+    assert abs(fused[0].score - (1 / 62 + 1 / 61)) < 1e-12
+    assert abs(fused[1].score - 1 / 61) < 1e-12
+
+
+def test_modes_return_k_passages(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    for mode in ("hybrid", "dense", "bm25"):
+        passages = bot.search("Taiwan nuclear", k=4, mode=mode)
+        assert 1 <= len(passages) <= 4
+        assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    assert len(bot.search("Taiwan", k=100, mode="dense")) == len(bot.ensure_index().chunks)

@@ -91,10 +91,11 @@ def format_answer(result: Answer) -> str:
     lines = [f"Q: {result.question}"]
     lines += [f"note: {n}" for n in result.notices]
     if result.abstained:
-        lines.append("A: Not found in your notes.")
+        lines.append(f"A: Not found in your notes. (confidence {result.confidence:.2f})")
         lines.append("Closest matches:")
     else:
         lines.append(f"A: {result.answer}")
+        lines.append(f"   (confidence {result.confidence:.2f})")
         lines.append("Passages:")
     for rank, passage in enumerate(result.passages, start=1):
         heading = f" ({passage.heading})" if passage.heading else ""
@@ -130,6 +131,29 @@ def _progress_bar() -> Callable[[int, int], None]:
             state.pop("done")
 
     return update
+
+
+@cli.command("glossary")
+@CORPUS
+@INDEX
+@MODEL
+@click.option("--json", "as_json", is_flag=True, help="Print the glossary as JSON.")
+def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
+    """Show the short forms learned from the notes (correct them in glossary.toml in the notes folder)."""
+    from .pipeline import NotesBot
+
+    bot = NotesBot(corpus, index_dir, model)
+    if not bot.is_current():
+        click.echo("Indexing your notes first...", err=True)
+        _print_report(bot.update(progress=_progress_bar()))
+    terms = bot.ensure_index().glossary.get("terms", [])
+    if as_json:
+        click.echo(json.dumps(terms, ensure_ascii=False, indent=2))
+        return
+    if not terms:
+        click.echo("No short forms found. Add some to glossary.toml under [terms], e.g. PRC = \"People's Republic\"")
+    for term in terms:
+        click.echo(f"{term['short']:>8} = {term['full']}  ({term['kind']}, {term['origin']}: {term['evidence']})")
 
 
 @cli.command("eval")

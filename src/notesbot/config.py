@@ -32,7 +32,7 @@ DEFAULT_SENTENCE_MARGIN = 0.25  # further sentences must score within this of th
 DEFAULT_REDUNDANCY = 0.7  # a sentence sharing this share of its terms with a chosen one is left out
 # logistic confidence: bias, then weights of best_dense, best_lexical, coverage, unknown_names, unknown_terms,
 # type_match (fitted by eval/calibrate.py on eval/questions.jsonl; its output lists the trade-off curve)
-DEFAULT_CALIBRATION = (-3.731, 7.910, 0.700, -0.274, -2.341, -2.795, 1.560)
+DEFAULT_CALIBRATION = (-3.420, 7.605, 0.905, -0.374, -2.368, -2.890, 1.509)
 DEFAULT_ABSTAIN_BELOW = 0.45  # answer only when the confidence reaches this (eval/calibrate.py)
 MAX_QUESTION_CHARS = 2000
 # Dense search is exact up to this many chunks and FAISS HNSW from it on (see docs/scaling.md, BENCHMARKS.md).
@@ -102,9 +102,18 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     for name in ("model", "mode"):
         if env.get(f"NOTESBOT_{name.upper()}"):
             values[name] = env[f"NOTESBOT_{name.upper()}"]
+    if env.get("NOTESBOT_ABSTAIN_BELOW"):
+        values["abstain_below"] = _float(env["NOTESBOT_ABSTAIN_BELOW"], "NOTESBOT_ABSTAIN_BELOW")
     if env.get("NOTESBOT_K"):
         values["k"] = _int(env["NOTESBOT_K"], "NOTESBOT_K")
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _float(value: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
 
 
 def _int(value: str, name: str) -> int:

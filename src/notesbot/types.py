@@ -43,9 +43,16 @@ class Chunk:
         return f"{self.context}\n{self.text}" if self.context else self.text
 
     def sentence_texts(self) -> list[str]:
-        """Each sentence with the chunk's breadcrumb in front: what a sentence vector embeds."""
-        prefix = f"{self.context}\n" if self.context else ""
-        return [prefix + self.text[a:b] for a, b in self.sentences]
+        """Each sentence with the headings above its line in front: what a sentence vector embeds."""
+        labels = self.heading.split(" > ") if self.heading else []
+        out = []
+        for a, b in self.sentences:
+            line_start = self.text.rfind("\n", 0, a) + 1
+            line_end = self.text.find("\n", b)
+            line = self.text[line_start : line_end if line_end >= 0 else len(self.text)].strip()
+            above = labels[: labels.index(line)] if line in labels else labels
+            out.append("\n".join([" > ".join(above), self.text[a:b]]) if above else self.text[a:b])
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -79,3 +79,27 @@ def test_cli_subprocess_json(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in done.stdout.strip().split("\n")]
     assert [r["question"] for r in rows] == [QUESTION, "what was the swimming pool incident?"]
     assert "Traceback" not in done.stderr
+
+
+def test_readme_question_gets_a_cited_extractive_answer(bot: NotesBot) -> None:
+    result = bot.ask(QUESTION)
+    assert not result.abstained and result.answer
+    assert "distancing himself from the USSR" in result.answer
+    assert "[sino-soviet-relations-1954-58-notes.txt:" in result.answer
+    notes = (SHIPPED / "sino-soviet-relations-1954-58-notes.txt").read_text()
+    for sentence in result.sentences:
+        assert sentence.text in notes.split("\n")[sentence.line - 1]
+
+
+def test_off_topic_and_absent_questions_abstain(bot: NotesBot) -> None:
+    for question in ("How does photosynthesis turn sunlight into energy?", "Who wrote Pride and Prejudice?",
+                     "What came out of Gorbachev's 1989 visit to Beijing?"):
+        result = bot.ask(question)
+        assert result.abstained and result.answer is None, (question, result.confidence)
+        assert result.passages, "closest matches are still listed"
+
+
+def test_shipped_glossary_is_learned(bot: NotesBot) -> None:
+    terms = {t["short"]: t["full"] for t in bot.ensure_index().glossary["terms"]}
+    assert terms["M"] == "Mao" and terms["K"] == "Khrushchev"
+    assert terms["TGLF"] == "The Great Leap Forward" and terms["comm"] == "communist" and terms["58"] == "1958"

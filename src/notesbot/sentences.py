@@ -59,14 +59,21 @@ def _strip(line: str, a: int, b: int) -> tuple[int, int]:
 
 
 def _merge_short(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join pieces of fewer than MIN_WORDS words to the next piece (the last one to the previous)."""
     merged: list[tuple[int, int]] = []
+    pending: int | None = None
     for a, b in spans:
-        if merged and len(line[a:b].split()) < MIN_WORDS:
-            merged[-1] = (merged[-1][0], b)
-        elif merged and len(line[merged[-1][0] : merged[-1][1]].split()) < MIN_WORDS:
-            merged[-1] = (merged[-1][0], b)
+        start = a if pending is None else pending
+        if len(line[start:b].split()) < MIN_WORDS:
+            pending = start
+            continue
+        merged.append((start, b))
+        pending = None
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], spans[-1][1])
         else:
-            merged.append((a, b))
+            merged.append((pending, spans[-1][1]))
     return merged
 
 

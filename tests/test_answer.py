@@ -1,0 +1,66 @@
+"""Answer composition: sentence choice, citations, highlights, confidence and abstention."""
+
+from __future__ import annotations
+
+from notesbot.answer import Candidate, Signals, compose, confidence, select, type_match
+from notesbot.types import Passage
+
+P0 = Passage("2.1 was a rejection of the Soviet model\n2.1.1 It relied on peasants", "notes.txt", 9, 10, "2 TGLF", 0.9)
+P1 = Passage("M was distancing himself from K. He was proud.", "notes.txt", 12, 12, None, 0.8)
+SURE = Signals(0.9, 0.8, 1.0, 0.0, 0.0, 1.0)
+UNSURE = Signals(0.05, 0.0, 0.0, 2.0, 1.0, 0.0)
+
+
+def cand(passage: int, start: int, end: int, dense: float, lexical: float = 0.0, line: int = 9) -> Candidate:
+    text = (P0, P1)[passage].text[start:end]
+    return Candidate(passage, start, end, line, dense, lexical, frozenset(text.lower().split()))
+
+
+def test_answer_is_the_notes_own_sentences_with_citations_and_highlights() -> None:
+    cands = [cand(0, 4, 39, 0.8, 0.5, 9), cand(1, 0, 32, 0.75, 0.4, 12), cand(0, 46, 66, 0.1, 0.0, 10)]
+    result = compose("why?", [P0, P1], cands, SURE)
+    assert not result.abstained
+    assert result.answer == ("was a rejection of the Soviet model [notes.txt:9] "
+                             "M was distancing himself from K. [notes.txt:12]")
+    assert result.passages[0].highlights == ((4, 39),)
+    assert result.passages[1].highlights == ((0, 32),)
+    for passage in result.passages:
+        for a, b in passage.highlights:
+            assert passage.text[a:b] in (result.answer or "")
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_low_confidence_abstains_but_keeps_the_closest_passages() -> None:
+    result = compose("what is photosynthesis?", [P0, P1], [cand(0, 4, 39, 0.05)], UNSURE)
+    assert result.abstained and result.answer is None
+    assert result.passages == [P0, P1]
+    assert result.to_dict()["abstained"] is True
+
+
+def test_select_limits_and_drops_redundant_and_weak_sentences() -> None:
+    best = cand(0, 4, 39, 0.9)
+    same = Candidate(1, 0, 5, 12, 0.85, 0.0, best.terms)
+    weak = cand(1, 33, 46, 0.1)
+    assert select([weak, same, best]) == [best]
+    many = [cand(0, 4, 39, 0.9), cand(1, 0, 32, 0.88), cand(1, 33, 46, 0.87), cand(0, 44, 66, 0.86)]
+    assert len(select(many)) == 3
+
+
+def test_adjacent_sentences_of_one_line_read_as_one_span() -> None:
+    cands = [cand(1, 0, 32, 0.9, line=12), cand(1, 33, 46, 0.85, line=12)]
+    result = compose("?", [P0, P1], cands, SURE)
+    assert result.answer == "M was distancing himself from K. He was proud. [notes.txt:12]"
+
+
+def test_confidence_is_monotone_in_similarity() -> None:
+    low = confidence(Signals(0.3, 0.5, 0.5, 0.0, 0.0, 1.0))
+    high = confidence(Signals(0.8, 0.5, 0.5, 0.0, 0.0, 1.0))
+    assert 0.0 < low < high < 1.0
+
+
+def test_type_match() -> None:
+    assert type_match("When did Stalin die?", ["Following Stalin's death relations improved"]) == 0.0
+    assert type_match("When did K propose it?", ["July 1958 - K proposed joint control"]) == 1.0
+    assert type_match("how many died?", ["Many people suffered"]) == 0.0
+    assert type_match("how many armies?", ["it united 2 powerful armies"]) == 1.0
+    assert type_match("Why did he?", []) == 1.0

@@ -1,0 +1,89 @@
+"""The glossary is learned from whatever notes it is given, and the user can correct it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notesbot import NotesBot
+from notesbot.errors import ConfigError
+from notesbot.glossary import Glossary, learn, merge, read_user_file
+
+from .conftest import FakeEmbedder
+
+BIOLOGY = {
+    "cells.txt": (
+        "1 The Cell\n"
+        "1.1 Darwin noted that species change, and Mendel studied peas in his garden\n"
+        "1.1.1 D argued natural selection drives change; M showed traits are inherited\n"
+        "1.2 The Endoplasmic Reticulum folds proteins\n"
+        "1.2.1 TER is linked to the nucleus; D's finches and M's peas are classic examples\n"
+        "1.3 Darwin and Mendel never met; during 59 D published his book\n"
+        "1.3.1 Mendel published in 1866 and Darwin in 1859\n"
+        "1.4 The bio of photosynthesis depends on chloroplasts and biology classes cover it\n"
+    )
+}
+
+
+def test_learns_initials_acronyms_years_and_short_forms_from_another_corpus() -> None:
+    glossary = learn(BIOLOGY, vocabulary=frozenset({"biology", "the", "photosynthesis"}))
+    full = {t.short: t.full for t in glossary.terms.values()}
+    assert full["D"] == "Darwin"
+    assert full["M"] == "Mendel"
+    assert full["TER"] == "The Endoplasmic Reticulum"
+    assert full["59"] == "1859"
+    assert full["bio"] == "biology"
+    assert all(t.evidence for t in glossary.terms.values())
+
+
+def test_single_capitals_that_are_words_are_not_initials() -> None:
+    glossary = learn({"a.txt": "I think A is a grade. I said I would. A good day for Alice and Alice."})
+    assert "I" not in glossary.terms and "A" not in glossary.terms
+
+
+def test_expand_both_ways_keeps_the_original_words() -> None:
+    glossary = learn(BIOLOGY)
+    assert glossary.expand("D's finches") == "D's (Darwin) finches"
+    assert glossary.expand("why did Darwin matter") == "why did Darwin matter"
+    assert glossary.expand("the DNA of M") == "the DNA of M (Mendel)"
+
+
+def test_user_file_adds_and_removes_terms(tmp_path: Path) -> None:
+    (tmp_path / "glossary.toml").write_text('[terms]\nD = ""\nPRC = "People\'s Republic of China"\n')
+    glossary = merge(learn(BIOLOGY), read_user_file(tmp_path))
+    assert "D" not in glossary.terms
+    assert glossary.terms["PRC"].origin == "user"
+    assert glossary.expand("the PRC") == "the PRC (People's Republic of China)"
+
+
+def test_bad_user_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "glossary.toml").write_text("terms = [1, 2")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        read_user_file(tmp_path)
+    (tmp_path / "glossary.toml").write_text("[terms]\nD = 3\n")
+    with pytest.raises(ConfigError, match="SHORT"):
+        read_user_file(tmp_path)
+
+
+def test_round_trip() -> None:
+    glossary = learn(BIOLOGY)
+    assert Glossary.from_dict(glossary.to_dict()).terms == glossary.terms
+
+
+def test_index_uses_the_glossary_and_rebuilds_when_the_user_file_changes(tmp_path: Path) -> None:
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    (corpus / "cells.txt").write_text(BIOLOGY["cells.txt"])
+    fake = FakeEmbedder()
+    bot = NotesBot(corpus, tmp_path / "idx", embedder=fake)
+    bot.update()
+    assert any("D (Darwin)" in text for text in fake.calls)
+    hits = bot.search("What did Darwin say drives change?", k=1, mode="bm25")
+    assert "natural selection" in hits[0].text
+    (corpus / "glossary.toml").write_text('[terms]\nTER = "the ER"\n')
+    assert not bot.is_current()
+    fake.calls.clear()
+    bot.update()
+    assert any("TER (the ER)" in text for text in fake.calls)
+    assert all("TER (The Endoplasmic" not in text for text in fake.calls)

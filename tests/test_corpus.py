@@ -123,3 +123,12 @@ def _tiny_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def test_huge_file_is_skipped_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "huge.txt").write_text("word " * 1000)
+    (tmp_path / "small.txt").write_text("a small note")
+    docs, warnings = corpus.load(tmp_path)
+    assert [d.source for d in docs] == ["small.txt"]
+    assert any("huge.txt" in w and "too large" in w for w in warnings)

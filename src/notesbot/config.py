@@ -41,6 +41,7 @@ DEFAULT_HNSW_M = 32  # graph neighbours per vector
 DEFAULT_HNSW_EF_CONSTRUCTION = 80
 DEFAULT_HNSW_EF_SEARCH = 128  # candidates explored per query: recall@10 against exact search >= 0.95
 FORMAT_VERSION = 1
+MAX_FILE_BYTES = 10_000_000  # larger note files are skipped with a warning (a 10 MB text is ~3,000 pages)
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 PDF_SUFFIXES = (".pdf",)
 

@@ -68,10 +68,17 @@ def ask_command(questions: tuple[str, ...], k: int | None, mode: str | None, as_
     check_corpus_dir(bot.settings.corpus)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
-        _print_report(bot.update(progress=_progress_bar()))
+    bot.ensure_index(progress=_progress_bar())
+    if bot.last_report is not None:
+        _print_report(bot.last_report)
     for question in items:
         result = bot.ask(question, k=k, mode=mode)
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else format_answer(result))
+        if as_json:
+            for notice in result.notices:
+                click.echo(f"notice: {notice}", err=True)
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(format_answer(result))
 
 
 def _questions(args: tuple[str, ...]) -> list[str]:

@@ -171,7 +171,9 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
 @click.option("--beir", type=click.Path(path_type=Path), help="Evaluate on a BEIR-format folder instead.")
 @click.option("--split", default="test", show_default=True, help="BEIR judgements to use: qrels/SPLIT.tsv.")
 @click.option("--out", type=click.Path(path_type=Path), default="eval/results", show_default=True,
-              help="Folder for the JSON, Markdown and PNG reports (and BEIR's cached indexes).")
+              help="Folder for the JSON, Markdown and PNG reports.")
+@click.option("--cache", type=click.Path(path_type=Path), envvar="NOTESBOT_CACHE",
+              help="Folder for BEIR's note files and indexes.  [default: ~/.cache/notesbot/beir]")
 @click.option("--feedback", type=click.Path(path_type=Path),
               help="Chat feedback JSONL; thumbs-up answers join the questions.  [default: INDEX/feedback.jsonl]")
 @click.option("--baseline", type=click.Path(path_type=Path), default="eval/baseline.json", show_default=True)
@@ -185,7 +187,7 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
 @INDEX
 @MODEL
 def eval_command(questions: Path, modes: tuple[str, ...], beir: Path | None, split: str, out: Path,
-                 feedback: Path | None, baseline: Path, gate: bool, update_baseline: bool, samples: int, seed: int,
+                 cache: Path | None, feedback: Path | None, baseline: Path, gate: bool, update_baseline: bool, samples: int, seed: int,
                  corpus: Path | None, index_dir: Path | None, model: str | None) -> None:
     """Measure retrieval and answers on known QUESTIONS (or a BEIR folder), with 95% bootstrap intervals."""
     from . import evaluation
@@ -195,8 +197,8 @@ def eval_command(questions: Path, modes: tuple[str, ...], beir: Path | None, spl
 
     base = NotesBot(corpus, index_dir, model).settings
     if beir is not None:
-        run = evaluation.eval_beir(beir, split, specs, base, out, samples, seed, progress=_eval_progress(),
-                                   build=_progress_bar())
+        run = evaluation.eval_beir(beir, split, specs, base, out, cache or evaluation.DEFAULT_CACHE, samples, seed,
+                                   progress=_eval_progress(), build=_progress_bar())
     else:
         run = evaluation.eval_notes(questions, specs, base, out, feedback, baseline if gate or update_baseline
                                     else None, update_baseline, samples, seed, progress=_eval_progress())

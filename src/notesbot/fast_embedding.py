@@ -1,0 +1,275 @@
+"""A torch-free query encoder: the packaged BERT sentence-transformers model run with numpy and `tokenizers`.
+
+The forward pass reads ``model.safetensors`` through a memory map (no copy, no torch, no safetensors
+import) and reproduces sentence-transformers' Transformer -> mean Pooling -> Normalize stack, so the
+vectors match the reference :class:`~notesbot.embedding.SentenceTransformerEmbedder` to float32 rounding.
+Importing this module costs numpy only; :func:`supports` says whether a model folder can run here.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .blas import blas_threads
+from .config import DEFAULT_MODEL
+from .embedding import Progress, resolve_model
+from .errors import ModelError
+
+DEFAULT_FAST_BATCH = 16
+SINGLE_THREAD_ROWS = 256  # batch * tokens up to which one BLAS thread is faster
+SAFETENSORS = "model.safetensors"
+DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}
+# Abramowitz & Stegun 7.1.26 rational approximation of erf: absolute error below 1.5e-7, float32's own.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+@dataclass(frozen=True)
+class BertConfig:
+    """The parts of a BERT model folder that shape the forward pass."""
+
+    layers: int
+    heads: int
+    hidden: int
+    eps: float
+    max_tokens: int
+    lowercase: bool
+    prefix: str
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden // self.heads
+
+
+def supports(path: Path) -> str | None:
+    """None when the folder at ``path`` can run here, else the reason it cannot (use sentence-transformers)."""
+    try:
+        model_config(Path(path))
+    except (ModelError, OSError, ValueError, KeyError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def model_config(path: Path) -> BertConfig:
+    """The model's forward-pass settings; ModelError when it is not a mean-pooled BERT in safetensors."""
+    config = _read_json(path / "config.json")
+    if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
+        raise ModelError("not a BERT model with erf GELU")
+    if config.get("position_embedding_type", "absolute") != "absolute":
+        raise ModelError("not absolute position embeddings")
+    if not (path / SAFETENSORS).is_file() or not (path / "tokenizer.json").is_file():
+        raise ModelError(f"no {SAFETENSORS} or tokenizer.json")
+    _check_modules(path)
+    st_config = _read_json(path / "sentence_bert_config.json")
+    limit = min(int(st_config.get("max_seq_length") or 512), int(config["max_position_embeddings"]))
+    header = _header(path / SAFETENSORS)
+    prefix = "bert." if "bert.embeddings.word_embeddings.weight" in header else ""
+    if f"{prefix}embeddings.word_embeddings.weight" not in header:
+        raise ModelError("the weights are not a BertModel's")
+    return BertConfig(int(config["num_hidden_layers"]), int(config["num_attention_heads"]),
+                      int(config["hidden_size"]), float(config.get("layer_norm_eps", 1e-12)), limit,
+                      bool(st_config.get("do_lower_case", False)), prefix)
+
+
+def _check_modules(path: Path) -> None:
+    modules = [m.get("type", "").rsplit(".", 1)[-1] for m in _read_json(path / "modules.json") or []]
+    if modules[:2] != ["Transformer", "Pooling"] or any(m != "Normalize" for m in modules[2:]):
+        raise ModelError(f"modules {modules} are not Transformer, Pooling[, Normalize]")
+    pooling = next(m for m in _read_json(path / "modules.json") if m["type"].endswith("Pooling"))
+    modes = {k for k, v in _read_json(path / pooling.get("path", "") / "config.json").items()
+             if k.startswith("pooling_mode") and v}
+    if modes != {"pooling_mode_mean_tokens"}:
+        raise ModelError(f"pooling {sorted(modes)} is not mean pooling")
+
+
+def _header(path: Path) -> dict[str, Any]:
+    with path.open("rb") as fh:
+        (size,) = struct.unpack("<Q", fh.read(8))
+        header: dict[str, Any] = json.loads(fh.read(size))
+    header.pop("__metadata__", None)
+    return header
+
+
+def load_tensors(path: Path) -> dict[str, np.ndarray]:
+    """Every tensor of a safetensors file as a read-only numpy view of one memory map."""
+    header = _header(path)
+    raw = np.asarray(np.memmap(path, dtype=np.uint8, mode="r"))
+    start = 8 + int.from_bytes(bytes(raw[:8]), "little")
+    tensors = {}
+    for name, meta in header.items():
+        dtype = DTYPES.get(meta["dtype"])
+        if dtype is None:
+            raise ModelError(f"tensor {name} has dtype {meta['dtype']}, which the numpy encoder cannot read")
+        begin, end = meta["data_offsets"]
+        tensors[name] = raw[start + begin : start + end].view(dtype).reshape(meta["shape"])
+    return tensors
+
+
+class _Layer:
+    """One encoder layer's weights, laid out for ``x @ w`` products."""
+
+    def __init__(self, t: dict[str, np.ndarray], p: str) -> None:
+        att = f"{p}attention."
+        names = ("query", "key", "value")
+        self.qkv_w = np.concatenate([t[f"{att}self.{n}.weight"] for n in names]).astype(np.float32).T
+        self.qkv_b = np.concatenate([t[f"{att}self.{n}.bias"] for n in names]).astype(np.float32)
+        self.out_w, self.out_b = _dense(t, f"{att}output.dense")
+        self.ln1 = _norm(t, f"{att}output.LayerNorm")
+        self.up_w, self.up_b = _dense(t, f"{p}intermediate.dense")
+        self.down_w, self.down_b = _dense(t, f"{p}output.dense")
+        self.ln2 = _norm(t, f"{p}output.LayerNorm")
+
+
+def _dense(t: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(in, out)`` weight (a transposed view, which BLAS reads as is) and bias of a Linear layer."""
+    return _f32(t[f"{name}.weight"]).T, _f32(t[f"{name}.bias"])
+
+
+def _norm(t: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    return _f32(t[f"{name}.weight"]), _f32(t[f"{name}.bias"])
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    """A plain float32 ndarray view (a copy only for half-precision weights)."""
+    return np.asarray(a).astype(np.float32, copy=False)
+
+
+def _layer_norm(x: np.ndarray, weight_bias: tuple[np.ndarray, np.ndarray], eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    var = np.einsum("...i,...i->...", centred, centred)[..., None] / x.shape[-1]
+    centred *= 1.0 / np.sqrt(var + eps)
+    centred *= weight_bias[0]
+    centred += weight_bias[1]
+    return centred
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, in place: ``x * (1 + erf(x / sqrt 2)) / 2``."""
+    z = np.abs(x) * np.float32(1 / np.sqrt(2))
+    t = 1.0 / (1.0 + _ERF_P * z)
+    poly = t * (_ERF_A[0] + t * (_ERF_A[1] + t * (_ERF_A[2] + t * (_ERF_A[3] + t * _ERF_A[4]))))
+    erf = 1.0 - poly * np.exp(-z * z)
+    erf = np.copysign(erf, x, out=erf)
+    erf += 1.0
+    x *= erf
+    x *= 0.5
+    return x
+
+
+class NumpyEmbedder:
+    """The Embedder protocol over a numpy BERT forward pass: no torch, loads in milliseconds."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = DEFAULT_FAST_BATCH) -> None:
+        info = resolve_model(name)
+        self.name, self.fingerprint, self.batch_size = info.name, info.fingerprint, batch_size
+        try:
+            self.config = model_config(info.path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"cannot read the model at {info.path}: {exc}") from None
+        self.dim = self.config.hidden
+        self._tokenizer = tokenizer(info.path, self.config.max_tokens)
+        tensors = load_tensors(info.path / SAFETENSORS)
+        p = self.config.prefix
+        self._words = tensors[f"{p}embeddings.word_embeddings.weight"]
+        self._positions = tensors[f"{p}embeddings.position_embeddings.weight"]
+        self._type0 = tensors[f"{p}embeddings.token_type_embeddings.weight"][0]
+        self._ln0 = _norm(tensors, f"{p}embeddings.LayerNorm")
+        self._layers = [_Layer(tensors, f"{p}encoder.layer.{i}.") for i in range(self.config.layers)]
+
+    def encode(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        texts = [t.lower() for t in texts] if self.config.lowercase else list(texts)
+        ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for begin in range(0, len(order), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
+            out[rows] = self._forward([ids[i] for i in rows])
+            if progress is not None:
+                progress(len(rows))
+        return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled, L2-normalised vectors of a batch of token id lists."""
+        width = max(len(ids) for ids in batch)
+        tokens = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.float32)
+        for row, ids in enumerate(batch):
+            tokens[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1.0
+        x = self._words[tokens] + (self._positions[:width] + self._type0)
+        x = _layer_norm(x.reshape(-1, self.dim), self._ln0, self.config.eps)
+        bias = None if mask.all() else ((mask - 1.0) * np.float32(1e30))[:, None, None, :]
+        with blas_threads(1 if x.shape[0] <= SINGLE_THREAD_ROWS else None):
+            for layer in self._layers:
+                x = self._layer(layer, x, bias, len(batch))
+        summed = np.einsum("bt,btd->bd", mask, x.reshape(len(batch), width, self.dim))
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _layer(self, layer: _Layer, x: np.ndarray, bias: np.ndarray | None, b: int) -> np.ndarray:
+        """One encoder layer over ``x`` of shape (batch * tokens, hidden)."""
+        c = self.config
+        t = x.shape[0] // b
+        qkv = (x @ layer.qkv_w + layer.qkv_b).reshape(b, t, 3, c.heads, c.head_dim).transpose(2, 0, 3, 1, 4)
+        scores = qkv[0] @ qkv[1].transpose(0, 1, 3, 2)
+        scores *= np.float32(1.0 / np.sqrt(c.head_dim))
+        if bias is not None:
+            scores += bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        context = (scores @ qkv[2]).transpose(0, 2, 1, 3).reshape(b * t, c.hidden)
+        attended = context @ layer.out_w
+        attended += layer.out_b
+        attended += x
+        x = _layer_norm(attended, layer.ln1, c.eps)
+        hidden = x @ layer.up_w
+        hidden += layer.up_b
+        out = gelu(hidden) @ layer.down_w
+        out += layer.down_b
+        out += x
+        return _layer_norm(out, layer.ln2, c.eps)
+
+
+def fast_query_encoder(name: str, embedder: object | None, fingerprint: object) -> NumpyEmbedder | None:
+    """The numpy runtime of model ``name`` to encode questions with, or None to keep ``embedder``.
+
+    It stands in only for the reference embedder (``embedder`` None or a SentenceTransformerEmbedder),
+    only for the very weights the index names (``fingerprint``), and only when :func:`supports` the folder.
+    """
+    from .embedding import SentenceTransformerEmbedder
+
+    if embedder is not None and not isinstance(embedder, SentenceTransformerEmbedder):
+        return None
+    info = resolve_model(name)
+    if info.fingerprint != fingerprint or supports(info.path) is not None:
+        return None
+    return NumpyEmbedder(name)
+
+
+def tokenizer(path: Path, max_tokens: int) -> Any:
+    """The model's `tokenizers` tokenizer, unpadded, truncating at ``max_tokens`` like sentence-transformers."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
+__all__ = ["DEFAULT_FAST_BATCH", "BertConfig", "NumpyEmbedder", "fast_query_encoder", "gelu", "load_tensors",
+           "model_config", "supports", "tokenizer"]

@@ -39,5 +39,15 @@ lint:
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
+# The known questions through the regression gate (CI): exits 1 when a metric falls below eval/baseline.json
+# beyond its bootstrap noise. Reports go to eval/results/.
+eval: install
+	$(BIN)/notesbot eval
+
+# SciFact test (BEIR) with intervals; the first run embeds 5,183 abstracts (minutes), later runs reuse the cache.
+SCIFACT ?= ../shared/datasets/scifact
+eval-scifact: install
+	$(BIN)/notesbot eval --beir $(SCIFACT) --mode hybrid --mode dense --mode bm25
+
 clean:
 	rm -rf $(VENV) index/manifest.json index/data-* eval/results benchmarks/results

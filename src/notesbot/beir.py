@@ -49,7 +49,7 @@ def _qrels_path(folder: Path, split: str) -> Path:
 def _jsonl(path: Path) -> Iterator[dict[str, object]]:
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             for number, line in enumerate(fh, start=1):
                 if line.strip():
                     yield _record(path, number, line)

@@ -52,9 +52,13 @@ def curve(p: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
     points = []
     for t in np.round(np.arange(0.05, 0.96, 0.05), 2):
         abstain = p < t
-        points.append({"threshold": float(t),
-                       "false_abstention": float(abstain[y == 1].mean()),
-                       "abstention_recall": float(abstain[y == 0].mean())})
+        points.append(
+            {
+                "threshold": float(t),
+                "false_abstention": float(abstain[y == 1].mean()),
+                "abstention_recall": float(abstain[y == 0].mean()),
+            }
+        )
     return points
 
 
@@ -86,14 +90,24 @@ def main() -> None:
     print("threshold  false-abstention  abstention-recall   (leave-one-out: false / recall)")
     for pt, cv in zip(points, loo):
         mark = "  <- chosen" if pt["threshold"] == threshold else ""
-        print(f"  {pt['threshold']:.2f}        {pt['false_abstention']:.3f}            {pt['abstention_recall']:.3f}"
-              f"          {cv['false_abstention']:.3f} / {cv['abstention_recall']:.3f}{mark}")
+        print(
+            f"  {pt['threshold']:.2f}        {pt['false_abstention']:.3f}            {pt['abstention_recall']:.3f}"
+            f"          {cv['false_abstention']:.3f} / {cv['abstention_recall']:.3f}{mark}"
+        )
     print(f"DEFAULT_CALIBRATION = ({', '.join(f'{v:.3f}' for v in w)})  # bias, {', '.join(NAMES)}")
     print(f"DEFAULT_ABSTAIN_BELOW = {threshold}")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    report = {"weights": w.tolist(), "names": NAMES, "threshold": threshold, "curve": points, "loo_curve": loo,
-              "questions": str(args.questions), "n": int(len(y)), "answerable": int(y.sum())}
+    report = {
+        "weights": w.tolist(),
+        "names": NAMES,
+        "threshold": threshold,
+        "curve": points,
+        "loo_curve": loo,
+        "questions": str(args.questions),
+        "n": int(len(y)),
+        "answerable": int(y.sum()),
+    }
     (out / "calibration.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 

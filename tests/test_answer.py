@@ -20,8 +20,9 @@ def test_answer_is_the_notes_own_sentences_with_citations_and_highlights() -> No
     cands = [cand(0, 4, 39, 0.8, 0.5, 9), cand(1, 0, 32, 0.75, 0.4, 12), cand(0, 46, 66, 0.1, 0.0, 10)]
     result = compose("why?", [P0, P1], cands, SURE)
     assert not result.abstained
-    assert result.answer == ("was a rejection of the Soviet model [notes.txt:9] "
-                             "M was distancing himself from K. [notes.txt:12]")
+    assert result.answer == (
+        "was a rejection of the Soviet model [notes.txt:9] M was distancing himself from K. [notes.txt:12]"
+    )
     assert result.passages[0].highlights == ((4, 39),)
     assert result.passages[1].highlights == ((0, 32),)
     for passage in result.passages:

@@ -76,7 +76,7 @@ def test_long_essay_paragraphs_are_split_at_sentences() -> None:
     doc = _shipped(ESSAY)
     pieces = [c for c in chunk_document(doc) if c.start_line == 5]
     assert len(pieces) >= 2
-    assert all(p.text[-1] in ".!?\"”" for p in pieces[:-1])
+    assert all(p.text[-1] in '.!?"”' for p in pieces[:-1])
     assert all(p.heading is None for p in pieces)
 
 
@@ -118,8 +118,10 @@ def test_a_single_huge_line_is_split_with_exact_spans() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab .#1\n\n-\t")) | st.characters(), max_size=600),
-       st.integers(min_value=50, max_value=300))
+@given(
+    st.text(alphabet=st.sampled_from(list("ab .#1\n\n-\t")) | st.characters(), max_size=600),
+    st.integers(min_value=50, max_value=300),
+)
 def test_any_text_chunks_to_exact_spans(text: str, max_chars: int) -> None:
     doc = _doc(text.replace("\r", ""))
     chunks = chunk_document(doc, max_chars=max_chars)

@@ -14,8 +14,12 @@ JSON_KEYS = {"question", "answer", "abstained", "passages"}
 PASSAGE_KEYS = {"text", "source", "start_line", "end_line", "heading", "score"}
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None,
-        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    stdin: str | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, str, str]:
     if stdin is not None and monkeypatch is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     try:
@@ -38,12 +42,12 @@ def test_json_contract(where: list[str], capsys: pytest.CaptureFixture[str]) -> 
     lines = out.strip().split("\n")
     assert len(lines) == 1
     data = json.loads(lines[0])
-    assert JSON_KEYS <= set(data)
+    assert set(data) >= JSON_KEYS
     assert isinstance(data["abstained"], bool)
     assert data["answer"] is None or isinstance(data["answer"], str)
     assert len(data["passages"]) == 3
     for passage in data["passages"]:
-        assert PASSAGE_KEYS <= set(passage)
+        assert set(passage) >= PASSAGE_KEYS
         assert isinstance(passage["start_line"], int) and isinstance(passage["score"], float)
         source = Path(where[1]) / passage["source"]
         lines_of_file = source.read_text().split("\n")
@@ -52,14 +56,18 @@ def test_json_contract(where: list[str], capsys: pytest.CaptureFixture[str]) -> 
     assert scores == sorted(scores, reverse=True)
 
 
-def test_stdin_batch_answers_every_line(where: list[str], capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdin_batch_answers_every_line(
+    where: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     questions = "What happened at the swimming pool?\n\nWho was Stalin?\nWhat about Taiwan?\n"
     code, out, _ = run(["ask", "-", "--json", *where], capsys, stdin=questions, monkeypatch=monkeypatch)
     assert code == 0
     rows = [json.loads(line) for line in out.strip().split("\n")]
-    assert [r["question"] for r in rows] == ["What happened at the swimming pool?", "Who was Stalin?",
-                                              "What about Taiwan?"]
+    assert [r["question"] for r in rows] == [
+        "What happened at the swimming pool?",
+        "Who was Stalin?",
+        "What about Taiwan?",
+    ]
 
 
 def test_human_output_cites_file_and_lines(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,8 +97,9 @@ def test_index_command_reports_and_is_incremental(where: list[str], capsys: pyte
         (["frobnicate"], "No such command"),
     ],
 )
-def test_errors_are_one_clean_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str],
-                                   tmp_path: Path, notes: Path, fake_model: None) -> None:
+def test_errors_are_one_clean_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, notes: Path, fake_model: None
+) -> None:
     if "--corpus" not in argv and argv[:1] == ["ask"]:
         argv = [*argv, "--corpus", str(notes), "--index", str(tmp_path / "idx")]
     code, out, err = run(argv, capsys)
@@ -102,8 +111,9 @@ def test_errors_are_one_clean_line(argv: list[str], message: str, capsys: pytest
     assert "Traceback" not in err
 
 
-def test_empty_stdin_is_an_error(where: list[str], capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_stdin_is_an_error(
+    where: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(["ask", "-", *where], capsys, stdin="\n\n", monkeypatch=monkeypatch)
     assert code == 2 and "no question given" in err
 

@@ -73,7 +73,12 @@ def test_cli_subprocess_json(tmp_path: Path) -> None:
     env = {**os.environ, "NOTESBOT_INDEX": str(tmp_path / "index"), "NOTESBOT_CORPUS": str(SHIPPED)}
     done = subprocess.run(
         [sys.executable, "-m", "notesbot", "ask", QUESTION, "what was the swimming pool incident?", "--json"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.strip().split("\n")]
@@ -92,8 +97,11 @@ def test_readme_question_gets_a_cited_extractive_answer(bot: NotesBot) -> None:
 
 
 def test_off_topic_and_absent_questions_abstain(bot: NotesBot) -> None:
-    for question in ("How does photosynthesis turn sunlight into energy?", "Who wrote Pride and Prejudice?",
-                     "What came out of Gorbachev's 1989 visit to Beijing?"):
+    for question in (
+        "How does photosynthesis turn sunlight into energy?",
+        "Who wrote Pride and Prejudice?",
+        "What came out of Gorbachev's 1989 visit to Beijing?",
+    ):
         result = bot.ask(question)
         assert result.abstained and result.answer is None, (question, result.confidence)
         assert result.passages, "closest matches are still listed"

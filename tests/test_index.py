@@ -33,8 +33,9 @@ def test_round_trip_and_self_description(notes: Path, tmp_path: Path, fake: Fake
     assert np.array_equal(np.asarray(loaded.vectors), np.asarray(bot.ensure_index().vectors))
 
 
-def test_crash_while_writing_leaves_the_previous_index(notes: Path, tmp_path: Path, fake: FakeEmbedder,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_writing_leaves_the_previous_index(
+    notes: Path, tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bot = _built(notes, tmp_path, fake)
     before = bot.ask("Great Leap Forward", k=3).to_dict()
     manifest_before = (tmp_path / "idx" / "manifest.json").read_bytes()
@@ -62,7 +63,9 @@ def test_stale_temporary_folders_are_cleaned(notes: Path, tmp_path: Path, fake: 
     assert len([n for n in names if n.startswith("data-")]) == 1
 
 
-@pytest.mark.parametrize("part", ["chunks.jsonl", "vectors.npy", "faiss.index", "glossary.json", "bm25/params.index.json"])
+@pytest.mark.parametrize(
+    "part", ["chunks.jsonl", "vectors.npy", "faiss.index", "glossary.json", "bm25/params.index.json"]
+)
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "delete"])
 def test_damaged_parts_are_detected(notes: Path, tmp_path: Path, fake: FakeEmbedder, part: str, damage: str) -> None:
     _built(notes, tmp_path, fake)
@@ -100,7 +103,6 @@ def test_vectors_are_never_unpickled(notes: Path, tmp_path: Path, fake: FakeEmbe
 
 
 def test_second_builder_gets_a_clear_lock_error(tmp_path: Path) -> None:
-    with index.lock(tmp_path / "idx"):
-        with pytest.raises(IndexLockedError, match="another notesbot process"):
-            with index.lock(tmp_path / "idx"):
-                pass
+    folder = tmp_path / "idx"
+    with index.lock(folder), pytest.raises(IndexLockedError, match="another notesbot process"), index.lock(folder):
+        pass

@@ -87,8 +87,11 @@ def test_empty_question_and_empty_corpus(tmp_path: Path, fake: FakeEmbedder, not
 
 def test_public_api_is_exactly_all() -> None:
     helpers = {"annotations", "TYPE_CHECKING", "Any"}
-    public = {name for name, value in vars(notesbot).items()
-              if not name.startswith("_") and not inspect.ismodule(value) and name not in helpers}
+    public = {
+        name
+        for name, value in vars(notesbot).items()
+        if not name.startswith("_") and not inspect.ismodule(value) and name not in helpers
+    }
     assert public <= set(notesbot.__all__)
     assert all(getattr(notesbot, name) is not None for name in notesbot.__all__)
     assert sorted(notesbot.__all__) == notesbot.__all__

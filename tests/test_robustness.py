@@ -20,10 +20,19 @@ from .conftest import ROOT, FakeEmbedder
 
 @pytest.mark.parametrize(
     "question",
-    ["???", "!!! ... ,,,", "毛泽东为什么发动大跃进?", "🤔🤔🤔", "mao\x00\x07 and k\x1b[31m", "Тайвань?", "why " * 250_000],
+    [
+        "???",
+        "!!! ... ,,,",
+        "毛泽东为什么发动大跃进?",
+        "🤔🤔🤔",
+        "mao\x00\x07 and k\x1b[31m",
+        "Тайвань?",
+        "why " * 250_000,
+    ],
 )
-def test_odd_questions_get_an_answer_or_an_abstention(question: str, notes: Path, tmp_path: Path,
-                                                      fake: FakeEmbedder) -> None:
+def test_odd_questions_get_an_answer_or_an_abstention(
+    question: str, notes: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
     result = NotesBot(notes, tmp_path / "idx", embedder=fake).ask(question)
     assert result.abstained or result.answer
     assert "\x00" not in result.question and "\x1b" not in result.question
@@ -76,8 +85,9 @@ def test_messy_folder_indexes_the_good_files_with_right_citations(tmp_path: Path
     assert "second line about Taiwan" in taiwan.text
 
 
-def test_file_vanishing_while_indexing_is_skipped(tmp_path: Path, fake: FakeEmbedder,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_vanishing_while_indexing_is_skipped(
+    tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "notes"
     root.mkdir()
     (root / "stays.txt").write_text("this note stays")
@@ -133,14 +143,16 @@ KILL_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.parametrize("moment", ["embed", "write"])
-def test_sigkill_mid_build_keeps_the_previous_index(moment: str, notes: Path, tmp_path: Path,
-                                                    fake: FakeEmbedder) -> None:
+def test_sigkill_mid_build_keeps_the_previous_index(
+    moment: str, notes: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
     before = NotesBot(notes, tmp_path / "idx", embedder=fake).ask("Taiwan nuclear", k=3).to_dict()
     (notes / "extra.txt").write_text("\n\n".join(f"Paragraph {i} about rubber rings and pools." for i in range(300)))
     script = tmp_path / "build.py"
     script.write_text(KILL_SCRIPT.format(root=str(ROOT)))
-    proc = subprocess.Popen([sys.executable, str(script), moment, str(notes), str(tmp_path / "idx")],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), moment, str(notes), str(tmp_path / "idx")], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     wanted = "writing" if moment == "write" else "start"
     deadline = time.monotonic() + 120

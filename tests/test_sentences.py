@@ -14,14 +14,21 @@ def texts(text: str) -> list[str]:
 
 def test_every_outline_line_is_a_sentence_without_its_number() -> None:
     assert texts("2 The Great Leap Forward 1958\n2.1 was a rejection of the Soviet model") == [
-        "The Great Leap Forward 1958", "was a rejection of the Soviet model"]
+        "The Great Leap Forward 1958",
+        "was a rejection of the Soviet model",
+    ]
 
 
 def test_run_on_note_lines_split_at_linking_words() -> None:
-    line = ("1.1.1 Khrushchev- new leader- agreed to more economic aid Also agreed to personally visit China "
-            "Still, tensions between the 2 powers began to emerge")
-    assert texts(line) == ["Khrushchev- new leader- agreed to more economic aid", "Also agreed to personally visit China",
-                           "Still, tensions between the 2 powers began to emerge"]
+    line = (
+        "1.1.1 Khrushchev- new leader- agreed to more economic aid Also agreed to personally visit China "
+        "Still, tensions between the 2 powers began to emerge"
+    )
+    assert texts(line) == [
+        "Khrushchev- new leader- agreed to more economic aid",
+        "Also agreed to personally visit China",
+        "Still, tensions between the 2 powers began to emerge",
+    ]
 
 
 def test_names_inside_a_line_do_not_split_it() -> None:
@@ -30,7 +37,10 @@ def test_names_inside_a_line_do_not_split_it() -> None:
 
 def test_prose_sentences_and_abbreviations() -> None:
     assert texts("The U.S. isolated China. Dr. Smith disagreed! Why? Nobody knows.") == [
-        "The U.S. isolated China.", "Dr. Smith disagreed!", "Why? Nobody knows."]
+        "The U.S. isolated China.",
+        "Dr. Smith disagreed!",
+        "Why? Nobody knows.",
+    ]
 
 
 @given(st.text(max_size=400))

@@ -37,8 +37,10 @@ class Candidate:
 
 WHEN = re.compile(r"^\s*(when\b|what (year|date|month|day)\b|in (what|which) year\b)", re.IGNORECASE)
 HOW_MANY = re.compile(r"^\s*(how many\b|how long\b|what (number|percentage|proportion)\b)", re.IGNORECASE)
-MONTHS = (r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|january|february|march|april|may|june|july|august|"
-          r"september|october|november|december")
+MONTHS = (
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december"
+)
 DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|century|centuries|decades?)\b", re.IGNORECASE)
 QUANTITY = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundreds?|thousands?|"
@@ -73,8 +75,14 @@ class Signals:
     NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match")
 
     def features(self) -> list[float]:
-        return [self.best_dense, self.best_lexical, self.coverage, self.unknown_names, self.unknown_terms,
-                self.type_match]
+        return [
+            self.best_dense,
+            self.best_lexical,
+            self.coverage,
+            self.unknown_names,
+            self.unknown_terms,
+            self.type_match,
+        ]
 
     def to_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in zip(self.NAMES, self.features())}
@@ -109,8 +117,13 @@ def _redundant(a: Candidate, b: Candidate) -> bool:
     return bool(union) and shared / union > DEFAULT_REDUNDANCY
 
 
-def compose(question: str, passages: list[Passage], candidates: list[Candidate], signals: Signals,
-            abstain_below: float = DEFAULT_ABSTAIN_BELOW) -> Answer:
+def compose(
+    question: str,
+    passages: list[Passage],
+    candidates: list[Candidate],
+    signals: Signals,
+    abstain_below: float = DEFAULT_ABSTAIN_BELOW,
+) -> Answer:
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
     chosen = select(candidates)
@@ -141,8 +154,9 @@ def _adjacent(text: str, x: Sentence, y: Sentence) -> bool:
 
 
 def _sentence(passage: Passage, cand: Candidate) -> Sentence:
-    return Sentence(passage.text[cand.start : cand.end], passage.source, cand.line, cand.passage,
-                    cand.start, cand.end, cand.score)
+    return Sentence(
+        passage.text[cand.start : cand.end], passage.source, cand.line, cand.passage, cand.start, cand.end, cand.score
+    )
 
 
 def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage]:

@@ -12,7 +12,7 @@ from .types import Chunk, Document
 OUTLINE = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
 MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-SENTENCE_END = tuple('.!?:"\')]')
+SENTENCE_END = tuple(".!?:\"')]")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 CHUNKER_NAME = "outline-markdown-paragraph"
 

@@ -75,8 +75,15 @@ def _note_file(root: Path, path: Path) -> NoteFile | None:
 def read(note: NoteFile) -> tuple[Document | None, list[str]]:
     """Decode one file; returns the Document (or None when skipped) and any warnings."""
     if note.size > MAX_FILE_BYTES:
-        return None, [str(Skipped(note.source, f"too large ({note.size / 1e6:.0f} MB; the limit is "
-                                              f"{MAX_FILE_BYTES / 1e6:.0f} MB): split it into smaller files"))]
+        return None, [
+            str(
+                Skipped(
+                    note.source,
+                    f"too large ({note.size / 1e6:.0f} MB; the limit is "
+                    f"{MAX_FILE_BYTES / 1e6:.0f} MB): split it into smaller files",
+                )
+            )
+        ]
     try:
         data = note.path.read_bytes()
     except OSError as exc:

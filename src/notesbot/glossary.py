@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from .errors import ConfigError
 
@@ -28,11 +29,73 @@ YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 CAPITALISED = re.compile(r"\b([A-Z][a-z]{2,})\b")
 WORD = re.compile(r"\b[a-z][a-z]+\b")
 NOT_NAMES = frozenset(
-    "The This That These Those There Then Than They Their When Where While What Which Who Why How However "
-    "Also And But For From Still Thus Therefore Instead Initially Even Equally Furthermore Moreover During After "
-    "Before Because Although Though Since Despite Outside Simply Strategically Domestically Following "
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+    [
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Then",
+        "Than",
+        "They",
+        "Their",
+        "When",
+        "Where",
+        "While",
+        "What",
+        "Which",
+        "Who",
+        "Why",
+        "How",
+        "However",
+        "Also",
+        "And",
+        "But",
+        "For",
+        "From",
+        "Still",
+        "Thus",
+        "Therefore",
+        "Instead",
+        "Initially",
+        "Even",
+        "Equally",
+        "Furthermore",
+        "Moreover",
+        "During",
+        "After",
+        "Before",
+        "Because",
+        "Although",
+        "Though",
+        "Since",
+        "Despite",
+        "Outside",
+        "Simply",
+        "Strategically",
+        "Domestically",
+        "Following",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
 )
 FUNCTION_WORDS = ("of", "and", "the", "for", "in", "on", "de", "du")
 
@@ -48,8 +111,13 @@ class Term:
     evidence: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"short": self.short, "full": self.full, "kind": self.kind, "origin": self.origin,
-                "evidence": self.evidence}
+        return {
+            "short": self.short,
+            "full": self.full,
+            "kind": self.kind,
+            "origin": self.origin,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass
@@ -138,8 +206,9 @@ def _short_forms(texts: dict[str, str], vocabulary: frozenset[str]) -> list[Term
     for short in sorted({m.group(1) for text in texts.values() for m in LOWER.finditer(text)}):
         if short in vocabulary:
             continue
-        longer = [(n, w) for w, n in words.items() if w.startswith(short) and len(w) >= len(short) + 3
-                  and w in vocabulary]
+        longer = [
+            (n, w) for w, n in words.items() if w.startswith(short) and len(w) >= len(short) + 3 and w in vocabulary
+        ]
         if longer:
             n, full = max(longer)
             terms.append(Term(short, full, "short form", evidence=f"{full!r} appears {n} times"))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import re
 
 import numpy as np
 
@@ -200,12 +199,19 @@ class NotesBot:
         learned = glossary.learn({s: "\n".join(t) for s, t in texts.items()}, vocabulary)
         return glossary.merge(learned, glossary.read_user_file(self.settings.corpus))
 
-    def _save(self, old: Index | None, files: dict[str, FileEntry], chunks: list[Chunk],
-              report: BuildReport, progress: Progress | None) -> Index:
+    def _save(
+        self,
+        old: Index | None,
+        files: dict[str, FileEntry],
+        chunks: list[Chunk],
+        report: BuildReport,
+        progress: Progress | None,
+    ) -> Index:
         gloss = self.learn_glossary(chunks)
         texts = [gloss.expand(c.embed_text) for c in chunks]
-        sentence_texts = [[gloss.expand(t) for t in c.sentence_texts()] if self.settings.sentence_vectors else []
-                          for c in chunks]
+        sentence_texts = [
+            [gloss.expand(t) for t in c.sentence_texts()] if self.settings.sentence_vectors else [] for c in chunks
+        ]
         keys = self._keys(texts)
         sentence_keys = [self._keys(group) for group in sentence_texts]
         flat_keys = keys + [k for group in sentence_keys for k in group]
@@ -213,18 +219,21 @@ class NotesBot:
         vectors = self._vectors(old, flat_keys, flat_texts, report, progress)
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}
-        manifest = Manifest(model, self.chunker(), files, "", len(chunks), warnings=report.warnings,
-                            extra_files=self._extra_files())
-        contents = index.Contents(chunks, keys, vectors[: len(keys)], texts, gloss.to_dict(), sentence_keys,
-                                  vectors[len(keys) :])
+        manifest = Manifest(
+            model, self.chunker(), files, "", len(chunks), warnings=report.warnings, extra_files=self._extra_files()
+        )
+        contents = index.Contents(
+            chunks, keys, vectors[: len(keys)], texts, gloss.to_dict(), sentence_keys, vectors[len(keys) :]
+        )
         return index.save(self.settings.index, manifest, contents)
 
     def _keys(self, texts: list[str]) -> list[str]:
         fingerprint = str(self.model_identity()["fingerprint"])
         return [content_hash(fingerprint + "\0" + t) for t in texts]
 
-    def _vectors(self, old: Index | None, keys: list[str], texts: list[str], report: BuildReport,
-                 progress: Progress | None) -> np.ndarray:
+    def _vectors(
+        self, old: Index | None, keys: list[str], texts: list[str], report: BuildReport, progress: Progress | None
+    ) -> np.ndarray:
         """Vectors for ``texts``: reused from ``old`` by content key, the rest embedded now."""
         cache = _vector_cache(old)
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
@@ -275,13 +284,15 @@ class NotesBot:
         return self._index
 
     # -- asking -------------------------------------------------------------------------
-    def search(self, question: str, k: int | None = None, mode: str | None = None,
-               sources: list[str] | None = None) -> list[Passage]:
+    def search(
+        self, question: str, k: int | None = None, mode: str | None = None, sources: list[str] | None = None
+    ) -> list[Passage]:
         """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
         return self._retrieve(question, k, mode, sources, need_vector=False).passages
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None,
-            sources: list[str] | None = None) -> Answer:
+    def ask(
+        self, question: str, k: int | None = None, mode: str | None = None, sources: list[str] | None = None
+    ) -> Answer:
         """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
         cleaned, notices = clean_question(question)
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
@@ -290,8 +301,9 @@ class NotesBot:
         result.notices.extend(notices)
         return result
 
-    def _retrieve(self, question: str, k: int | None, mode: str | None, sources: list[str] | None,
-                  need_vector: bool) -> _Retrieved:
+    def _retrieve(
+        self, question: str, k: int | None, mode: str | None, sources: list[str] | None, need_vector: bool
+    ) -> _Retrieved:
         question, _ = clean_question(question)
         k = check_k(k or self.settings.k)
         mode = check_mode(mode or self.settings.mode)
@@ -299,8 +311,17 @@ class NotesBot:
         expanded = glossary.Glossary.from_dict(idx.glossary).expand(question)
         query = None if mode == "bm25" and not need_vector else self.query_encoder.encode([expanded])[0]
         wanted = len(idx.chunks) if sources else k
-        hits = retrieval.search(idx, expanded, query, wanted, mode, self.settings.candidates, self.settings.rrf_k,
-                                self.settings.fusion, self.settings.dense_weight)
+        hits = retrieval.search(
+            idx,
+            expanded,
+            query,
+            wanted,
+            mode,
+            self.settings.candidates,
+            self.settings.rrf_k,
+            self.settings.fusion,
+            self.settings.dense_weight,
+        )
         if sources:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
         hits = hits[:k]
@@ -317,7 +338,7 @@ class NotesBot:
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
         candidates = []
-        for rank, chunk_id in enumerate(found.chunks[: DEFAULT_ANSWER_PASSAGES]):
+        for rank, chunk_id in enumerate(found.chunks[:DEFAULT_ANSWER_PASSAGES]):
             chunk = idx.chunks[chunk_id]
             rows = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
             for (start, end), row in zip(chunk.sentences, rows):
@@ -326,19 +347,23 @@ class NotesBot:
                 sentence_terms = frozenset(terms(gloss.expand(chunk.text[start:end])))
                 lexical = sum(weights.get(t, 0.0) for t in q_terms & sentence_terms) / total
                 line = chunk.start_line + chunk.text.count("\n", 0, start)
-                candidates.append(answering.Candidate(rank, start, end, line, float(vector @ query), lexical,
-                                                      sentence_terms))
-        top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: DEFAULT_ANSWER_PASSAGES])
+                candidates.append(
+                    answering.Candidate(rank, start, end, line, float(vector @ query), lexical, sentence_terms)
+                )
+        top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[:DEFAULT_ANSWER_PASSAGES])
         signals = answering.Signals(
             best_dense=max((c.dense for c in candidates), default=0.0),
             best_lexical=max((c.lexical for c in candidates), default=0.0),
             coverage=_coverage(q_terms, weights, set(terms(top_text))),
             unknown_names=_unknown_names(found.question, idx),
             unknown_terms=len(q_terms - set(weights)) / max(1, len(q_terms)),
-            type_match=answering.type_match(found.question, [
-                gloss.expand(idx.chunks[found.chunks[c.passage]].text[c.start : c.end])
-                for c in answering.select(candidates)
-            ]),
+            type_match=answering.type_match(
+                found.question,
+                [
+                    gloss.expand(idx.chunks[found.chunks[c.passage]].text[c.start : c.end])
+                    for c in answering.select(candidates)
+                ],
+            ),
         )
         return candidates, signals
 

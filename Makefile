@@ -9,7 +9,7 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test chat ask test lint eval eval-scifact bench clean
+.PHONY: install install-test chat ask test lint eval eval-scifact bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ eval: install
 SCIFACT ?= ../shared/datasets/scifact
 eval-scifact: install
 	$(BIN)/notesbot eval --beir $(SCIFACT) --mode hybrid --mode dense --mode bm25
+
+# Issue 6's benchmarks: writes BENCHMARKS.md and benchmarks/latency.png (about an hour on 2 cores, caches in
+# benchmarks/results/ make reruns faster); bench-quick takes minutes and skips the SciFact build.
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: install
+	$(BIN)/python benchmarks/run.py --quick
 
 clean:
 	rm -rf $(VENV) index/manifest.json index/data-* eval/results benchmarks/results

@@ -82,7 +82,8 @@ def mix(anchors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         m = min(100_000, n - start)
         first, second = rng.integers(0, len(anchors), m), rng.integers(0, len(anchors), m)
         share = rng.uniform(0, SECOND_SHARE, (m, 1)).astype(np.float32)
-        block = anchors[first] + share * anchors[second] + rng.normal(0, NOISE, (m, anchors.shape[1])).astype(np.float32)
+        noise = rng.normal(0, NOISE, (m, anchors.shape[1])).astype(np.float32)
+        block = anchors[first] + share * anchors[second] + noise
         out[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
     return out
 
@@ -97,7 +98,8 @@ class AnchoredEmbedder:
     def encode(self, texts: list[str], progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            seed = int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+            seed = int.from_bytes(digest, "little")
             out[row] = mix(self.anchors, 1, seed)[0]
         if progress is not None:
             progress(len(texts))

@@ -34,8 +34,10 @@ def tiny(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 def test_load_reads_corpus_queries_and_graded_qrels(tiny: Path) -> None:
     data = beir.load(tiny)
     assert data.name == "beir-tiny"
-    assert data.docs["d1"] == ("Vitamin D and bone health",
-                               "Vitamin D supplements increase bone density in older adults.")
+    assert data.docs["d1"] == (
+        "Vitamin D and bone health",
+        "Vitamin D supplements increase bone density in older adults.",
+    )
     assert data.docs["d4"][0] == ""
     assert list(data.queries) == ["q1", "q2", "q3", "q4"]  # q9 has no judgement
     assert data.qrels["q2"] == {"d4": 2}  # grade 0 is not relevant

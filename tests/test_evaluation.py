@@ -98,6 +98,8 @@ def test_span_evidence_matches_overlapping_passages_and_cited_sentences() -> Non
     sentence = Sentence("t", OUTLINE, 3, 0, 0, 1, 1.0)
     assert evidence.in_answer(Answer("q", "t [x:3]", False, [], [sentence]))
     assert not evidence.in_answer(Answer("q", None, True, [], [sentence]))
+    across = Evidence(OUTLINE, 3, 3, "first part. Second part")
+    assert across.in_answer(Answer("q", f"First part. [{OUTLINE}:3] Second part [{OUTLINE}:3]", False))
 
 
 def test_bootstrap_interval_contains_the_estimate_and_is_seeded() -> None:
@@ -125,8 +127,10 @@ def test_paired_difference_of_a_system_with_itself_is_zero() -> None:
 
 def _result(label: str, hits: list[float]) -> SystemResult:
     ids = [f"q{i}" for i in range(len(hits))]
-    columns = {"hit@1": (np.array(hits, dtype=float), np.ones(len(hits))),
-               "passage_chars": (np.full(len(hits), 300.0), np.ones(len(hits)))}
+    columns = {
+        "hit@1": (np.array(hits, dtype=float), np.ones(len(hits))),
+        "passage_chars": (np.full(len(hits), 300.0), np.ones(len(hits))),
+    }
     return SystemResult(label, "hybrid", {}, ids, columns)
 
 
@@ -154,7 +158,16 @@ def test_system_specs() -> None:
     system = System.parse("hybrid, fusion=convex, dense_weight=0.3, glossary=off, chunk_chars=800")
     assert system.mode == "hybrid"
     assert system.changes == {"fusion": "convex", "dense_weight": 0.3, "glossary": False, "chunk_chars": 800}
-    for bad in ("fast", "hybrid,k=3", "hybrid,nope=1", "hybrid,chunk_chars=big", "hybrid,glossary=maybe"):
+    bad_specs = (
+        "fast",
+        "hybrid,k=3",
+        "hybrid,nope=1",
+        "hybrid,chunk_chars=big",
+        "hybrid,glossary=maybe",
+        "hybrid,fusion=max",
+        "hybrid,dense_weight=2",
+    )
+    for bad in bad_specs:
         with pytest.raises(ConfigError):
             System.parse(bad)
 
@@ -196,8 +209,12 @@ def test_shipped_questions_have_their_phrases_in_their_lines() -> None:
 
 def _questions(tmp_path: Path) -> Path:
     rows = [
-        {"id": "a", "question": "What was agreed about economic aid?", "answerable": True,
-         "evidence": [{"source": OUTLINE, "start_line": 3, "end_line": 3, "phrase": "agreed to more economic aid"}]},
+        {
+            "id": "a",
+            "question": "What was agreed about economic aid?",
+            "answerable": True,
+            "evidence": [{"source": OUTLINE, "start_line": 3, "end_line": 3, "phrase": "agreed to more economic aid"}],
+        },
         {"id": "u", "question": "How does photosynthesis work?", "answerable": False, "evidence": []},
     ]
     path = tmp_path / "questions.jsonl"
@@ -208,23 +225,46 @@ def _questions(tmp_path: Path) -> Path:
 def test_eval_notes_writes_reports_and_gates(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
     base = Settings(corpus=notes, index=tmp_path / "idx")
     out, baseline = tmp_path / "results", tmp_path / "baseline.json"
-    first = eval_notes(_questions(tmp_path), ["hybrid", "bm25"], base, out, baseline=baseline,
-                       update_baseline=True, samples=200, embedder=fake)
+    first = eval_notes(
+        _questions(tmp_path),
+        ["hybrid", "bm25"],
+        base,
+        out,
+        baseline=baseline,
+        update_baseline=True,
+        samples=200,
+        embedder=fake,
+    )
     assert first.checks is None and baseline.is_file()
     assert [p.name for p in first.paths] == ["notes.json", "notes.md", "notes.png"]
     assert all(p.stat().st_size > 0 for p in first.paths)
     report = json.loads(first.paths[0].read_text(encoding="utf-8"))
     assert [s["label"] for s in report["systems"]] == ["hybrid", "bm25"]
     assert report["systems"][0]["metrics"]["hit@5"]["value"] == 1.0
-    again = eval_notes(_questions(tmp_path), ["hybrid", "bm25"], base, out, baseline=baseline, samples=200,
-                       embedder=fake)
+    again = eval_notes(
+        _questions(tmp_path), ["hybrid", "bm25"], base, out, baseline=baseline, samples=200, embedder=fake
+    )
     assert again.checks and not again.failed
 
 
 def test_cli_eval_gate(notes: Path, tmp_path: Path, fake_model: None) -> None:
     questions = _questions(tmp_path)
-    args = ["eval", str(questions), "--corpus", str(notes), "--index", str(tmp_path / "idx"), "--mode", "bm25",
-            "--out", str(tmp_path / "out"), "--baseline", str(tmp_path / "b.json"), "--samples", "200"]
+    args = [
+        "eval",
+        str(questions),
+        "--corpus",
+        str(notes),
+        "--index",
+        str(tmp_path / "idx"),
+        "--mode",
+        "bm25",
+        "--out",
+        str(tmp_path / "out"),
+        "--baseline",
+        str(tmp_path / "b.json"),
+        "--samples",
+        "200",
+    ]
     runner = CliRunner()
     written = runner.invoke(cli, [*args, "--update-baseline"])
     assert written.exit_code == 0, written.output

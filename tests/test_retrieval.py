@@ -39,6 +39,15 @@ def test_rrf_by_hand() -> None:
     assert abs(fused[1].score - 1 / 61) < 1e-12
 
 
+def test_convex_fusion_by_hand() -> None:
+    dense = [Hit(1, 0.9), Hit(2, 0.7), Hit(3, 0.5)]  # scaled to 1, 0.5, 0
+    lexical = [Hit(3, 12.0), Hit(2, 4.0)]  # scaled to 1, 0
+    fused = retrieval.convex([dense, lexical], [0.6, 0.4])
+    assert [h.chunk for h in fused] == [1, 3, 2]
+    assert [round(h.score, 9) for h in fused] == [0.6, 0.4, 0.3]
+    assert [h.chunk for h in retrieval.convex([[Hit(5, 2.0)], []], [0.5, 0.5])] == [5]
+
+
 def test_modes_return_k_passages(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
     bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
     for mode in ("hybrid", "dense", "bm25"):

@@ -71,8 +71,7 @@ def read_corpus(folder: Path) -> dict[str, tuple[str, str]]:
     """Document id -> (title, text) from ``corpus.jsonl`` or ``corpus.jsonl.gz``."""
     for name in ("corpus.jsonl", "corpus.jsonl.gz"):
         if (folder / name).is_file():
-            return {str(r["_id"]): (str(r.get("title") or ""), str(r.get("text") or ""))
-                    for r in _jsonl(folder / name)}
+            return {str(r["_id"]): (str(r.get("title") or ""), str(r.get("text") or "")) for r in _jsonl(folder / name)}
     raise CorpusError(f"no corpus.jsonl or corpus.jsonl.gz in {folder}")
 
 
@@ -127,5 +126,4 @@ def write_notes(dataset: BeirDataset, folder: Path) -> dict[str, str]:
     return sources
 
 
-__all__ = ["BeirDataset", "file_name", "load", "note_text", "read_corpus", "read_qrels", "read_queries",
-           "write_notes"]
+__all__ = ["BeirDataset", "file_name", "load", "note_text", "read_corpus", "read_qrels", "read_queries", "write_notes"]

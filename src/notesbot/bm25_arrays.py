@@ -61,7 +61,11 @@ class Bm25Arrays:
 
     def get_scores(self, tokens: list[str] | list[int]) -> np.ndarray:
         """BM25 score of every document for the query ``tokens`` (terms, or their ids); unknown terms add 0."""
-        ids = self.get_tokens_ids(tokens) if tokens and isinstance(tokens[0], str) else list(tokens)  # type: ignore[arg-type]
+        ids = [
+            t if isinstance(t, int) else self.vocab_dict[t]
+            for t in tokens
+            if isinstance(t, int) or t in self.vocab_dict
+        ]
         data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
         if ids and max(ids) >= len(indptr) - 1:
             raise ValueError(f"term id {max(ids)} is not in the index")

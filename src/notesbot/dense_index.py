@@ -3,8 +3,8 @@
 Below ``DEFAULT_APPROX_THRESHOLD`` vectors the index is a FAISS ``IndexFlatIP``; loading it for a query
 skips FAISS altogether and searches the memory-mapped ``vectors.npy`` with numpy (:class:`FlatIndex`),
 which gives the same top-k without importing FAISS or copying the vectors. From the threshold on it is an
-``IndexHNSWFlat`` (inner product), searched with ``efSearch`` from ``dense.json``, the file that describes
-the dense index next to ``faiss.index``.
+``IndexHNSWFlat`` (inner product), memory-mapped when loaded and searched with ``efSearch`` from
+``dense.json``, the file that describes the dense index next to ``faiss.index``.
 """
 
 from __future__ import annotations
@@ -63,12 +63,18 @@ def kind_for(n: int, threshold: int = DEFAULT_APPROX_THRESHOLD) -> str:
     return HNSW if n >= threshold else FLAT
 
 
-def build(vectors: np.ndarray, threshold: int = DEFAULT_APPROX_THRESHOLD, m: int = DEFAULT_HNSW_M,
-          ef_construction: int = DEFAULT_HNSW_EF_CONSTRUCTION, ef_search: int = DEFAULT_HNSW_EF_SEARCH) -> Any:
+def build(
+    vectors: np.ndarray,
+    threshold: int = DEFAULT_APPROX_THRESHOLD,
+    m: int = DEFAULT_HNSW_M,
+    ef_construction: int = DEFAULT_HNSW_EF_CONSTRUCTION,
+    ef_search: int = DEFAULT_HNSW_EF_SEARCH,
+) -> Any:
     """A FAISS index over ``vectors`` (L2-normalised): exact below ``threshold`` rows, HNSW from it on."""
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dense: Any
     if kind_for(len(vectors), threshold) == FLAT:
         dense = faiss.IndexFlatIP(vectors.shape[1])
     else:
@@ -83,8 +89,14 @@ def build(vectors: np.ndarray, threshold: int = DEFAULT_APPROX_THRESHOLD, m: int
 def describe(dense: Any) -> dict[str, Any]:
     """What ``dense.json`` records of a FAISS index built by :func:`build`."""
     if hasattr(dense, "hnsw"):
-        return {"kind": HNSW, "ntotal": int(dense.ntotal), "d": int(dense.d), "m": int(dense.hnsw.nb_neighbors(1)),
-                "ef_construction": int(dense.hnsw.efConstruction), "ef_search": int(dense.hnsw.efSearch)}
+        return {
+            "kind": HNSW,
+            "ntotal": int(dense.ntotal),
+            "d": int(dense.d),
+            "m": int(dense.hnsw.nb_neighbors(1)),
+            "ef_construction": int(dense.hnsw.efConstruction),
+            "ef_search": int(dense.hnsw.efSearch),
+        }
     return {"kind": FLAT, "ntotal": int(dense.ntotal), "d": int(dense.d)}
 
 
@@ -111,7 +123,7 @@ def load(folder: Path, vectors: np.ndarray) -> Any:
 
     if not (folder / FAISS_FILE).is_file():
         raise OSError(f"{folder / FAISS_FILE} is missing")
-    dense = faiss.read_index(str(folder / FAISS_FILE))
+    dense = faiss.read_index(str(folder / FAISS_FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     if "ef_search" in params and hasattr(dense, "hnsw"):
         dense.hnsw.efSearch = int(params["ef_search"])
     return dense

@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -67,14 +68,24 @@ def resolve_model(name: str) -> ModelInfo:
 
 
 def _fingerprint(path: Path) -> str:
-    """A hash of the model's small config files and the sizes of its weight files."""
+    """A hash of the model's small config files and the sizes of its weight files.
+
+    Every question checks it (is the index this model's?), so it is remembered per folder for as long
+    as no file in it changes size or modification time.
+    """
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return _fingerprint_of(path, tuple((f, f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+
+
+@lru_cache(maxsize=16)
+def _fingerprint_of(path: Path, files: tuple[tuple[Path, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    for file, size, _ in files:
         rel = file.relative_to(path).as_posix()
-        if file.suffix in (".json", ".txt") and file.stat().st_size < 2_000_000:
+        if file.suffix in (".json", ".txt") and size < 2_000_000:
             digest.update(rel.encode() + file.read_bytes())
         elif file.suffix in (".safetensors", ".bin", ".onnx"):
-            digest.update(f"{rel}:{file.stat().st_size}".encode())
+            digest.update(f"{rel}:{size}".encode())
     return digest.hexdigest()[:16]
 
 

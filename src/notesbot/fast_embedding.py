@@ -4,12 +4,16 @@ The forward pass reads ``model.safetensors`` through a memory map (no copy, no t
 import) and reproduces sentence-transformers' Transformer -> mean Pooling -> Normalize stack, so the
 vectors match the reference :class:`~notesbot.embedding.SentenceTransformerEmbedder` to float32 rounding.
 Importing this module costs numpy only; :func:`supports` says whether a model folder can run here.
+:class:`QueryEncoder`, what NotesBot encodes questions with, starts on numpy (ready in about 0.1 s, right
+for a single `notesbot ask`) and moves a long-lived process to ONNX Runtime, twice as fast per question.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from .embedding import Progress, resolve_model
 from .errors import ModelError
 
 DEFAULT_FAST_BATCH = 16
-SINGLE_THREAD_ROWS = 256  # batch * tokens up to which one BLAS thread is faster
+DEFAULT_WARM_AFTER = 8  # questions a process encodes before it builds the ONNX Runtime session
 SAFETENSORS = "model.safetensors"
 DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}
 # Abramowitz & Stegun 7.1.26 rational approximation of erf: absolute error below 1.5e-7, float32's own.
@@ -76,9 +80,15 @@ def model_config(path: Path) -> BertConfig:
     prefix = "bert." if "bert.embeddings.word_embeddings.weight" in header else ""
     if f"{prefix}embeddings.word_embeddings.weight" not in header:
         raise ModelError("the weights are not a BertModel's")
-    return BertConfig(int(config["num_hidden_layers"]), int(config["num_attention_heads"]),
-                      int(config["hidden_size"]), float(config.get("layer_norm_eps", 1e-12)), limit,
-                      bool(st_config.get("do_lower_case", False)), prefix)
+    return BertConfig(
+        int(config["num_hidden_layers"]),
+        int(config["num_attention_heads"]),
+        int(config["hidden_size"]),
+        float(config.get("layer_norm_eps", 1e-12)),
+        limit,
+        bool(st_config.get("do_lower_case", False)),
+        prefix,
+    )
 
 
 def _check_modules(path: Path) -> None:
@@ -86,8 +96,11 @@ def _check_modules(path: Path) -> None:
     if modules[:2] != ["Transformer", "Pooling"] or any(m != "Normalize" for m in modules[2:]):
         raise ModelError(f"modules {modules} are not Transformer, Pooling[, Normalize]")
     pooling = next(m for m in _read_json(path / "modules.json") if m["type"].endswith("Pooling"))
-    modes = {k for k, v in _read_json(path / pooling.get("path", "") / "config.json").items()
-             if k.startswith("pooling_mode") and v}
+    modes = {
+        k
+        for k, v in _read_json(path / pooling.get("path", "") / "config.json").items()
+        if k.startswith("pooling_mode") and v
+    }
     if modes != {"pooling_mode_mean_tokens"}:
         raise ModelError(f"pooling {sorted(modes)} is not mean pooling")
 
@@ -151,7 +164,7 @@ def _layer_norm(x: np.ndarray, weight_bias: tuple[np.ndarray, np.ndarray], eps: 
     centred *= 1.0 / np.sqrt(var + eps)
     centred *= weight_bias[0]
     centred += weight_bias[1]
-    return centred
+    return np.asarray(centred, dtype=np.float32)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
@@ -179,7 +192,7 @@ class NumpyEmbedder:
             raise ModelError(f"cannot read the model at {info.path}: {exc}") from None
         self.dim = self.config.hidden
         self._tokenizer = tokenizer(info.path, self.config.max_tokens)
-        tensors = load_tensors(info.path / SAFETENSORS)
+        self._tensors = tensors = load_tensors(info.path / SAFETENSORS)
         p = self.config.prefix
         self._words = tensors[f"{p}embeddings.word_embeddings.weight"]
         self._positions = tensors[f"{p}embeddings.position_embeddings.weight"]
@@ -196,29 +209,28 @@ class NumpyEmbedder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for begin in range(0, len(order), self.batch_size):
             rows = order[begin : begin + self.batch_size]
-            out[rows] = self._forward([ids[i] for i in rows])
+            out[rows] = self._run([ids[i] for i in rows])
             if progress is not None:
                 progress(len(rows))
         return out
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
-        """Mean-pooled, L2-normalised vectors of a batch of token id lists."""
-        width = max(len(ids) for ids in batch)
-        tokens = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.float32)
-        for row, ids in enumerate(batch):
-            tokens[row, : len(ids)] = ids
-            mask[row, : len(ids)] = 1.0
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        return self._forward(*_padded(batch))
+
+    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean-pooled, L2-normalised vectors of a padded batch of token ids."""
+        batch, width = tokens.shape
+        mask = mask.astype(np.float32)
         x = self._words[tokens] + (self._positions[:width] + self._type0)
         x = _layer_norm(x.reshape(-1, self.dim), self._ln0, self.config.eps)
         bias = None if mask.all() else ((mask - 1.0) * np.float32(1e30))[:, None, None, :]
-        with blas_threads(1 if x.shape[0] <= SINGLE_THREAD_ROWS else None):
+        with blas_threads(1):  # see blas.py; numpy's elementwise steps are single-threaded anyway
             for layer in self._layers:
-                x = self._layer(layer, x, bias, len(batch))
-        summed = np.einsum("bt,btd->bd", mask, x.reshape(len(batch), width, self.dim))
+                x = self._layer(layer, x, bias, batch)
+        summed = np.einsum("bt,btd->bd", mask, x.reshape(batch, width, self.dim))
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 
     def _layer(self, layer: _Layer, x: np.ndarray, bias: np.ndarray | None, b: int) -> np.ndarray:
         """One encoder layer over ``x`` of shape (batch * tokens, hidden)."""
@@ -245,7 +257,97 @@ class NumpyEmbedder:
         return _layer_norm(out, layer.ln2, c.eps)
 
 
-def fast_query_encoder(name: str, embedder: object | None, fingerprint: object) -> NumpyEmbedder | None:
+def _padded(batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids padded with 0 to the longest, and the attention mask (int64, batch x tokens)."""
+    width = max(len(ids) for ids in batch)
+    tokens = np.zeros((len(batch), width), dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for row, ids in enumerate(batch):
+        tokens[row, : len(ids)] = ids
+        mask[row, : len(ids)] = 1
+    return tokens, mask
+
+
+class QueryEncoder(NumpyEmbedder):
+    """The numpy encoder, which a long-lived process upgrades to ONNX Runtime in the background.
+
+    After ``warm_after`` calls to ``encode`` (a chat server, the Python API, a batch of questions; never a
+    single `notesbot ask`), a thread writes the same network as an ONNX graph (:mod:`notesbot.onnx_graph`)
+    and opens an ONNX Runtime session on it, which encodes a question about twice as fast. Until the session
+    is ready, and for good when `onnx` or onnxruntime is missing or the session disagrees with numpy on a
+    probe text, numpy answers. :meth:`upgrade` does it now.
+    """
+
+    def __init__(self, name: str = DEFAULT_MODEL, warm_after: int | None = DEFAULT_WARM_AFTER) -> None:
+        super().__init__(name)
+        self.warm_after = warm_after
+        self.upgrade_error: str | None = None
+        self._session: Any = None
+        self._calls = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def runtime(self) -> str:
+        return "onnxruntime" if self._session is not None else "numpy"
+
+    def encode(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        self._calls += 1
+        if self.warm_after is not None and self._calls >= self.warm_after and self._thread is None:
+            self._start()
+        return super().encode(texts, progress)
+
+    def upgrade(self, timeout: float | None = None) -> bool:
+        """Build the ONNX Runtime session now (or wait for the background build); True when it is in use."""
+        self._start()
+        assert self._thread is not None
+        self._thread.join(timeout)
+        return self._session is not None
+
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        session = self._session
+        if session is None:
+            return super()._run(batch)
+        tokens, mask = _padded(batch)
+        return np.asarray(session.run(None, {"ids": tokens, "mask": mask})[0], dtype=np.float32)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                probe = _padded([self._tokenizer.encode("A probe: does ONNX Runtime agree with numpy?").ids])
+                expected = self._forward(*probe)  # here, not in the thread: blas_threads is process-wide
+                self._thread = threading.Thread(
+                    target=self._build, args=(probe, expected), daemon=True, name="notesbot-onnx-upgrade"
+                )
+                self._thread.start()
+                atexit.register(self._thread.join, 30)  # never tear the interpreter down mid-build
+
+    def _build(self, probe: tuple[np.ndarray, np.ndarray], expected: np.ndarray) -> None:
+        try:
+            session = _session(self._tensors, self.config)
+            got = session.run(None, {"ids": probe[0], "mask": probe[1]})[0]
+            agreement = float(np.sum(expected * got))
+            if agreement < 0.99999:
+                raise ModelError(f"ONNX Runtime disagrees with numpy (cosine {agreement:.6f})")
+            self._session = session
+        except Exception as exc:  # anything: numpy keeps answering
+            self.upgrade_error = f"{type(exc).__name__}: {exc}"
+
+
+def _session(tensors: dict[str, np.ndarray], config: BertConfig) -> Any:
+    import onnxruntime as ort
+
+    from . import onnx_graph
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # like numpy: one question is too small to share out, see blas.py
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return ort.InferenceSession(onnx_graph.build(tensors, config), options, providers=["CPUExecutionProvider"])
+
+
+def fast_query_encoder(name: str, embedder: object | None, fingerprint: object) -> QueryEncoder | None:
     """The numpy runtime of model ``name`` to encode questions with, or None to keep ``embedder``.
 
     It stands in only for the reference embedder (``embedder`` None or a SentenceTransformerEmbedder),
@@ -258,7 +360,7 @@ def fast_query_encoder(name: str, embedder: object | None, fingerprint: object) 
     info = resolve_model(name)
     if info.fingerprint != fingerprint or supports(info.path) is not None:
         return None
-    return NumpyEmbedder(name)
+    return QueryEncoder(name)
 
 
 def tokenizer(path: Path, max_tokens: int) -> Any:
@@ -271,5 +373,16 @@ def tokenizer(path: Path, max_tokens: int) -> Any:
     return tokenizer
 
 
-__all__ = ["DEFAULT_FAST_BATCH", "BertConfig", "NumpyEmbedder", "fast_query_encoder", "gelu", "load_tensors",
-           "model_config", "supports", "tokenizer"]
+__all__ = [
+    "DEFAULT_FAST_BATCH",
+    "DEFAULT_WARM_AFTER",
+    "BertConfig",
+    "NumpyEmbedder",
+    "QueryEncoder",
+    "fast_query_encoder",
+    "gelu",
+    "load_tensors",
+    "model_config",
+    "supports",
+    "tokenizer",
+]

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,11 @@ def ensure_export(info: ModelInfo, cache: Path) -> Path:
 def _valid(folder: Path, info: ModelInfo) -> bool:
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-        return (meta.get("version") == EXPORT_VERSION and meta.get("fingerprint") == info.fingerprint
-                and meta.get("sha256") == _sha256(folder / MODEL_FILE))
+        return bool(
+            meta.get("version") == EXPORT_VERSION
+            and meta.get("fingerprint") == info.fingerprint
+            and meta.get("sha256") == _sha256(folder / MODEL_FILE)
+        )
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -81,13 +85,23 @@ def _export(info: ModelInfo, folder: Path) -> None:
     _torch_export(info.path, fp32)
     fused = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config.heads, hidden_size=config.hidden)
     fused.save_model_to_file(str(folder / "fused.onnx"))
-    quantize_dynamic(str(folder / "fused.onnx"), str(folder / MODEL_FILE), weight_type=QuantType.QInt8,
-                     per_channel=True, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_dynamic(
+        str(folder / "fused.onnx"),
+        str(folder / MODEL_FILE),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
     for name in ("fp32.onnx", "fused.onnx"):
         (folder / name).unlink()
-    meta = {"version": EXPORT_VERSION, "model": info.name, "fingerprint": info.fingerprint,
-            "sha256": _sha256(folder / MODEL_FILE), "max_seq_length": config.max_tokens,
-            "quantization": QUANTIZATION}
+    meta = {
+        "version": EXPORT_VERSION,
+        "model": info.name,
+        "fingerprint": info.fingerprint,
+        "sha256": _sha256(folder / MODEL_FILE),
+        "max_seq_length": config.max_tokens,
+        "quantization": QUANTIZATION,
+    }
     (folder / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
@@ -112,16 +126,30 @@ def _torch_export(path: Path, target: Path) -> None:
 
     example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
     axes = {"ids": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "vectors": {0: "batch"}}
-    with torch.no_grad():
-        torch.onnx.export(Pooled(), example, str(target), input_names=["ids", "mask"], output_names=["vectors"],
-                          dynamic_axes=axes, opset_version=17, dynamo=False)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on shapes it fixes: expected, the axes stay dynamic
+        torch.onnx.export(
+            Pooled(),
+            example,
+            str(target),
+            input_names=["ids", "mask"],
+            output_names=["vectors"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 class OnnxInt8Embedder:
     """The Embedder protocol over the int8 ONNX export; same name and fingerprint as the reference model."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, cache: Path | str = Path("index") / "models",
-                 batch_size: int = DEFAULT_ONNX_BATCH, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        name: str = DEFAULT_MODEL,
+        cache: Path | str = Path("index") / "models",
+        batch_size: int = DEFAULT_ONNX_BATCH,
+        threads: int | None = None,
+    ) -> None:
         info = resolve_model(name)
         self.name, self.fingerprint, self.batch_size = info.name, info.fingerprint, batch_size
         self.config: BertConfig = model_config(info.path)

@@ -39,15 +39,22 @@ class GateCheck:
         return self.diff.high is not None and self.diff.high < 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"system": self.system, "metric": self.metric, "baseline": self.baseline, "current": self.current,
-                "diff": self.diff.to_dict(), "failed": self.failed}
+        return {
+            "system": self.system,
+            "metric": self.metric,
+            "baseline": self.baseline,
+            "current": self.current,
+            "diff": self.diff.to_dict(),
+            "failed": self.failed,
+        }
 
     def __str__(self) -> str:
         return f"{self.system} {self.metric}: {self.baseline} -> {self.current}, change {self.diff}"
 
 
-def gate(results: list[SystemResult], baseline: dict[str, Any], samples: int = DEFAULT_SAMPLES,
-         seed: int = DEFAULT_SEED) -> list[GateCheck]:
+def gate(
+    results: list[SystemResult], baseline: dict[str, Any], samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED
+) -> list[GateCheck]:
     """Paired bootstrap of current minus baseline over the questions both know, for every shared system.
 
     A check fails when the whole 95% interval of the change lies below zero.
@@ -79,8 +86,13 @@ def _value(side: tuple[np.ndarray, np.ndarray]) -> float | None:
 def baseline_dict(report: dict[str, Any]) -> dict[str, Any]:
     """What the committed baseline keeps of a notes report: per-question columns and estimates."""
     keep = ("label", "mode", "metrics", "ids", "columns")
-    return {"kind": report["kind"], "questions": report["questions"], "samples": report["samples"],
-            "seed": report["seed"], "systems": [{k: s[k] for k in keep} for s in report["systems"]]}
+    return {
+        "kind": report["kind"],
+        "questions": report["questions"],
+        "samples": report["samples"],
+        "seed": report["seed"],
+        "systems": [{k: s[k] for k in keep} for s in report["systems"]],
+    }
 
 
 def read_baseline(path: Path) -> dict[str, Any] | None:

@@ -32,14 +32,18 @@ class Evidence:
     def in_passage(self, passage: Passage) -> bool:
         if self.phrase is not None:
             return normalise(self.phrase) in normalise(passage.text)
-        return passage.source == self.source and passage.start_line <= self.end_line and \
-            self.start_line <= passage.end_line
+        return (
+            passage.source == self.source
+            and passage.start_line <= self.end_line
+            and self.start_line <= passage.end_line
+        )
 
     def in_answer(self, answer: Answer) -> bool:
+        """The answer holds the phrase (its [source:line] citations left out), or cites a line of the span."""
         if answer.abstained or not answer.answer:
             return False
         if self.phrase is not None:
-            return normalise(self.phrase) in normalise(answer.answer)
+            return normalise(self.phrase) in normalise(CITATION.sub(" ", answer.answer))
         return any(s.source == self.source and self.start_line <= s.line <= self.end_line for s in answer.sentences)
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,10 +62,13 @@ class Question:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Question:
-        evidence = tuple(Evidence(str(e["source"]), int(e["start_line"]), int(e["end_line"]), e.get("phrase"))
-                         for e in data.get("evidence", []))
-        question = cls(str(data["id"]), str(data["question"]), bool(data["answerable"]), evidence,
-                       tuple(data.get("tags", [])))
+        evidence = tuple(
+            Evidence(str(e["source"]), int(e["start_line"]), int(e["end_line"]), e.get("phrase"))
+            for e in data.get("evidence", [])
+        )
+        question = cls(
+            str(data["id"]), str(data["question"]), bool(data["answerable"]), evidence, tuple(data.get("tags", []))
+        )
         if question.answerable and not evidence:
             raise ValueError("an answerable question needs evidence")
         return question
@@ -110,8 +117,9 @@ def _feedback_question(row: dict[str, Any]) -> Question | None:
     evidence = tuple(cited or passages[:1])
     if not evidence:
         return None
-    return Question(f"f-{content_hash(normalise(str(row['question'])))[:8]}", str(row["question"]), True,
-                    evidence, ("feedback",))
+    return Question(
+        f"f-{content_hash(normalise(str(row['question'])))[:8]}", str(row["question"]), True, evidence, ("feedback",)
+    )
 
 
 __all__ = ["Evidence", "Question", "normalise", "read_feedback", "read_questions"]

@@ -10,30 +10,46 @@ from .gate import GateCheck
 from .stats import CONFIDENCE, UNGATED, Difference, Estimate, SystemResult, compare, resamples
 
 
-def report_dict(kind: str, name: str, results: list[SystemResult], samples: int, seed: int,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_dict(
+    kind: str, name: str, results: list[SystemResult], samples: int, seed: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The JSON report: systems with estimates and per-item columns, and paired comparisons."""
     idx = resamples(len(results[0].ids), samples, seed)
     for result in results:
         result.estimate_all(idx)
-    return {"kind": kind, "name": name, "questions": len(results[0].ids), "samples": samples, "seed": seed,
-            "confidence": CONFIDENCE, **(extra or {}),
-            "systems": [r.to_dict() for r in results], "comparisons": compare(results, idx)}
+    return {
+        "kind": kind,
+        "name": name,
+        "questions": len(results[0].ids),
+        "samples": samples,
+        "seed": seed,
+        "confidence": CONFIDENCE,
+        **(extra or {}),
+        "systems": [r.to_dict() for r in results],
+        "comparisons": compare(results, idx),
+    }
 
 
 def markdown(report: dict[str, Any], checks: list[GateCheck] | None = None, failures: bool = True) -> str:
     """The report as Markdown tables: metrics with intervals, paired differences, gate and failures."""
     systems = report["systems"]
-    lines = [f"# {report['kind']} eval: {report['name']} ({report['questions']} questions, "
-             f"{int(report['confidence'] * 100)}% bootstrap intervals, {report['samples']} samples, "
-             f"seed {report['seed']})", ""]
-    lines += _table(["metric"] + [s["label"] for s in systems],
-                    [[m] + [str(Estimate(**s["metrics"][m])) for s in systems] for m in systems[0]["metrics"]])
+    answerable = f", {report['answerable']} answerable" if "answerable" in report else ""
+    lines = [
+        f"# {report['kind']} eval: {report['name']} ({report['questions']} questions{answerable}, "
+        f"{int(report['confidence'] * 100)}% bootstrap intervals, {report['samples']} samples, "
+        f"seed {report['seed']})",
+        "",
+    ]
+    lines += _table(
+        ["metric"] + [s["label"] for s in systems],
+        [[m] + [str(Estimate(**s["metrics"][m])) for s in systems] for m in systems[0]["metrics"]],
+    )
     if report["comparisons"]:
         lines += ["", "Paired bootstrap differences (first system minus each other):", ""]
-        lines += _table(["metric", "comparison", "difference [95% CI]", "p"],
-                        [[c["metric"], f"{c['a']} − {c['b']}", _diff_cell(c), _p_cell(c)]
-                         for c in report["comparisons"]])
+        lines += _table(
+            ["metric", "comparison", "difference [95% CI]", "p"],
+            [[c["metric"], f"{c['a']} − {c['b']}", _diff_cell(c), _p_cell(c)] for c in report["comparisons"]],
+        )
     if checks is not None:
         lines += ["", _gate_line(checks)]
         lines += [f"- FAILED {c}" for c in checks if c.failed]
@@ -64,8 +80,9 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _failure_line(failure: dict[str, Any]) -> str:
-    got = "; ".join(f"{r['citation']} \"{r['text'][:80]}\"" if isinstance(r, dict) else str(r)
-                    for r in failure.get("returned", []))
+    got = "; ".join(
+        f'{r["citation"]} "{r["text"][:80]}"' if isinstance(r, dict) else str(r) for r in failure.get("returned", [])
+    )
     expected = failure.get("expected") or failure.get("relevant")
     head = f"- {failure['id']} ({failure.get('reason', 'ndcg@10 = 0')}): {failure['question']}"
     answer = f" answer: {failure['answer']!r};" if failure.get("answer") else ""

@@ -31,12 +31,25 @@ FEEDBACK_FILE = "feedback.jsonl"  # in the index folder, where the chat writes i
 # What a BEIR run changes in the settings, chosen on SciFact's train split (eval/README.md): whole documents
 # (BEIR judges documents, MTEB embeds each one whole), no glossary or sentence vectors (nothing to expand, no
 # answers to compose), and convex fusion, which beat reciprocal rank fusion there.
-BEIR_SETTINGS: dict[str, Any] = {"chunk_chars": 20_000, "glossary": False, "sentence_vectors": False,
-                                 "fusion": "convex"}
+BEIR_SETTINGS: dict[str, Any] = {
+    "chunk_chars": 20_000,
+    "glossary": False,
+    "sentence_vectors": False,
+    "fusion": "convex",
+}
 NOTES_DEPTH = 10
 BEIR_DEPTH = 100
-NOTES_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "answer_hit",
-                 "abstain_precision", "abstain_recall", "passage_chars")
+NOTES_METRICS = (
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr@10",
+    "ndcg@10",
+    "answer_hit",
+    "abstain_precision",
+    "abstain_recall",
+    "passage_chars",
+)
 BEIR_METRICS = ("ndcg@10", "recall@100", "mrr@10")
 
 Progress = Callable[[str, int, int], None]
@@ -60,9 +73,12 @@ class System:
         for pair in pairs:
             key, _, value = pair.partition("=")
             if key not in types or key in ("corpus", "index", "mode", "k"):
-                raise ConfigError(f"{key!r} in {spec!r} is not a setting to vary: use one of "
-                                  f"{', '.join(sorted(set(types) - {'corpus', 'index', 'mode', 'k'}))}")
+                raise ConfigError(
+                    f"{key!r} in {spec!r} is not a setting to vary: use one of "
+                    f"{', '.join(sorted(set(types) - {'corpus', 'index', 'mode', 'k'}))}"
+                )
             changes[key] = _convert(value, types[key], spec)
+        Settings().with_(**changes)  # a bad value fails here, before anything runs
         return cls(spec, mode, changes)
 
 
@@ -152,7 +168,10 @@ class Outcome:
         else:
             return None
         return {
-            "id": q.id, "question": q.question, "reason": reason, "rank": self.rank,
+            "id": q.id,
+            "question": q.question,
+            "reason": reason,
+            "rank": self.rank,
             "expected": [e.phrase or f"{e.source}:{e.start_line}-{e.end_line}" for e in q.evidence],
             "answer": None if self.answer.abstained else self.answer.answer,
             "returned": [{"citation": p.citation, "text": " ".join(p.text.split())[:160]} for p in self.passages[:3]],
@@ -163,8 +182,10 @@ def notes_columns(outcomes: list[Outcome]) -> Columns:
     """Per-question numerators and denominators of every notes metric."""
     answerable = np.array([o.question.answerable for o in outcomes], dtype=float)
     qrels = {o.question.id: {"evidence": 1} for o in outcomes if o.question.answerable}
-    run = {o.question.id: ranked_run([("evidence" if r == o.rank else f"p{r}")
-                                      for r in range(1, len(o.passages) + 1)]) for o in outcomes}
+    run = {
+        o.question.id: ranked_run([("evidence" if r == o.rank else f"p{r}") for r in range(1, len(o.passages) + 1)])
+        for o in outcomes
+    }
     scores = ir_metrics(qrels, run, NOTES_METRICS[:5]) if qrels else {}
     where = {q: i for i, q in enumerate(qrels)}
     columns: Columns = {}
@@ -180,8 +201,14 @@ def notes_columns(outcomes: list[Outcome]) -> Columns:
     return columns
 
 
-def run_notes(questions: list[Question], systems: list[System], base: Settings, bots: Bots,
-              out: Path, progress: Progress | None = None) -> list[SystemResult]:
+def run_notes(
+    questions: list[Question],
+    systems: list[System],
+    base: Settings,
+    bots: Bots,
+    out: Path,
+    progress: Progress | None = None,
+) -> list[SystemResult]:
     """Ask every question of every system; systems that change the index get their own under ``out``."""
     results = []
     for system in systems:
@@ -191,13 +218,22 @@ def run_notes(questions: list[Question], systems: list[System], base: Settings, 
         bot = bots.get(settings)
         outcomes = []
         for number, q in enumerate(questions, start=1):
-            outcomes.append(Outcome(q, bot.search(q.question, NOTES_DEPTH, system.mode),
-                                    bot.ask(q.question, mode=system.mode)))
+            outcomes.append(
+                Outcome(q, bot.search(q.question, NOTES_DEPTH, system.mode), bot.ask(q.question, mode=system.mode))
+            )
             if progress:
                 progress(system.label, number, len(questions))
         failures = [f for f in (o.failure() for o in outcomes) if f]
-        results.append(SystemResult(system.label, system.mode, _settings_dict(settings),
-                                    [q.id for q in questions], notes_columns(outcomes), failures=failures))
+        results.append(
+            SystemResult(
+                system.label,
+                system.mode,
+                _settings_dict(settings),
+                [q.id for q in questions],
+                notes_columns(outcomes),
+                failures=failures,
+            )
+        )
     return results
 
 
@@ -215,31 +251,46 @@ def beir_ranking(passages: list[Passage], sources: dict[str, str], query_id: str
     return ranked[:depth]
 
 
-def run_beir(dataset: beir.BeirDataset, systems: list[System], base: Settings, bots: Bots, cache: Path,
-             progress: Progress | None = None, build: Callable[[int, int], None] | None = None) -> list[SystemResult]:
+def run_beir(
+    dataset: beir.BeirDataset,
+    systems: list[System],
+    base: Settings,
+    bots: Bots,
+    cache: Path,
+    progress: Progress | None = None,
+    build: Callable[[int, int], None] | None = None,
+) -> list[SystemResult]:
     """Index the corpus as note files (cached under ``cache``) and rank documents for every query."""
-    docs = cache / dataset.name / "docs"
-    sources = beir.write_notes(dataset, docs)
-    base = base.with_(corpus=docs)
+    sources = beir.write_notes(dataset, cache / dataset.name / "docs")
+    base = base.with_(corpus=cache / dataset.name / "docs")
     results = []
     for system in systems:
         settings = settings_for(base, system)
-        settings = settings.with_(index=cache / dataset.name / f"index-{index_key(settings)}")
-        bot = bots.get(settings)
+        bot = bots.get(settings.with_(index=cache / dataset.name / f"index-{index_key(settings)}"))
         bot.update(progress=build)
         run = {}
         for number, (qid, text) in enumerate(dataset.queries.items(), start=1):
             run[qid] = ranked_run(beir_ranking(_search(bot, text, system.mode), sources, qid, BEIR_DEPTH))
             if progress:
                 progress(system.label, number, len(dataset.queries))
-        scores = ir_metrics(dataset.qrels, run, BEIR_METRICS)
-        ones = np.ones(len(dataset.qrels))
-        missed = [q for q, s in zip(dataset.qrels, scores["ndcg@10"], strict=True) if s == 0]
-        failures = [{"id": q, "question": dataset.queries[q], "relevant": sorted(dataset.qrels[q]),
-                     "returned": list(run[q])[:3]} for q in missed]
-        results.append(SystemResult(system.label, system.mode, _settings_dict(settings), list(dataset.qrels),
-                                    {m: (scores[m], ones) for m in BEIR_METRICS}, failures=failures))
+        results.append(_beir_result(dataset, system, bot.settings, run))
     return results
+
+
+def _beir_result(
+    dataset: beir.BeirDataset, system: System, settings: Settings, run: dict[str, dict[str, float]]
+) -> SystemResult:
+    scores = ir_metrics(dataset.qrels, run, BEIR_METRICS)
+    ones = np.ones(len(dataset.qrels))
+    missed = [q for q, s in zip(dataset.qrels, scores["ndcg@10"], strict=True) if s == 0]
+    failures = [
+        {"id": q, "question": dataset.queries[q], "relevant": sorted(dataset.qrels[q]), "returned": list(run[q])[:3]}
+        for q in missed
+    ]
+    columns = {m: (scores[m], ones) for m in BEIR_METRICS}
+    return SystemResult(
+        system.label, system.mode, _settings_dict(settings), list(dataset.qrels), columns, failures=failures
+    )
 
 
 def _search(bot: NotesBot, text: str, mode: str) -> list[Passage]:
@@ -262,10 +313,19 @@ class EvalRun:
         return any(c.failed for c in self.checks or [])
 
 
-def eval_notes(questions: Path, specs: list[str], base: Settings, out: Path = DEFAULT_OUT,
-               feedback: Path | None = None, baseline: Path | None = DEFAULT_BASELINE,
-               update_baseline: bool = False, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED,
-               embedder: Any = None, progress: Progress | None = None) -> EvalRun:
+def eval_notes(
+    questions: Path,
+    specs: list[str],
+    base: Settings,
+    out: Path = DEFAULT_OUT,
+    feedback: Path | None = None,
+    baseline: Path | None = DEFAULT_BASELINE,
+    update_baseline: bool = False,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+    embedder: Any = None,
+    progress: Progress | None = None,
+) -> EvalRun:
     """The known questions (plus thumbs-up feedback) on every system, reported and gated against ``baseline``."""
     items = read_questions(questions)
     known = {normalise(q.question) for q in items}
@@ -274,8 +334,9 @@ def eval_notes(questions: Path, specs: list[str], base: Settings, out: Path = DE
     systems = [System.parse(s) for s in specs]
     results = run_notes(items + extra, systems, base, Bots(embedder), out, progress)
     answerable = sum(q.answerable for q in items + extra)
-    report = report_dict("notes", str(questions), results, samples, seed,
-                         {"answerable": answerable, "feedback": len(extra)})
+    report = report_dict(
+        "notes", str(questions), results, samples, seed, {"answerable": answerable, "feedback": len(extra)}
+    )
     checks = None
     if baseline is not None and update_baseline:
         baseline.write_text(json.dumps(baseline_dict(report), indent=1) + "\n", encoding="utf-8")
@@ -284,22 +345,44 @@ def eval_notes(questions: Path, specs: list[str], base: Settings, out: Path = DE
     return EvalRun(report, checks, write_reports(report, checks, out, "notes"))
 
 
-def eval_beir(folder: Path, split: str, specs: list[str], base: Settings, out: Path = DEFAULT_OUT,
-              cache: Path = DEFAULT_CACHE, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED,
-              embedder: Any = None, progress: Progress | None = None,
-              build: Callable[[int, int], None] | None = None) -> EvalRun:
+def eval_beir(
+    folder: Path,
+    split: str,
+    specs: list[str],
+    base: Settings,
+    out: Path = DEFAULT_OUT,
+    cache: Path = DEFAULT_CACHE,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+    embedder: Any = None,
+    progress: Progress | None = None,
+    build: Callable[[int, int], None] | None = None,
+) -> EvalRun:
     """Every system on a BEIR dataset's ``split``; its note files and indexes are cached under ``cache``."""
     dataset = beir.load(folder, split)
     base = base.with_(**BEIR_SETTINGS)
     systems = [System.parse(s) for s in specs]
     results = run_beir(dataset, systems, base, Bots(embedder), cache, progress, build)
-    report = report_dict("beir", f"{dataset.name}/{split}", results, samples, seed,
-                         {"documents": len(dataset.docs)})
+    report = report_dict("beir", f"{dataset.name}/{split}", results, samples, seed, {"documents": len(dataset.docs)})
     return EvalRun(report, None, write_reports(report, None, out, f"{dataset.name}-{split}"))
 
 
 __all__ = [
-    "BEIR_SETTINGS", "DEFAULT_BASELINE", "DEFAULT_CACHE", "DEFAULT_OUT", "DEFAULT_QUESTIONS", "Bots", "EvalRun",
-    "FrozenBot", "Outcome", "System", "beir_ranking", "eval_beir", "eval_notes", "index_key", "notes_columns",
-    "run_beir", "run_notes",
+    "BEIR_SETTINGS",
+    "DEFAULT_BASELINE",
+    "DEFAULT_CACHE",
+    "DEFAULT_OUT",
+    "DEFAULT_QUESTIONS",
+    "Bots",
+    "EvalRun",
+    "FrozenBot",
+    "Outcome",
+    "System",
+    "beir_ranking",
+    "eval_beir",
+    "eval_notes",
+    "index_key",
+    "notes_columns",
+    "run_beir",
+    "run_notes",
 ]

@@ -19,8 +19,9 @@ UNGATED = frozenset({"passage_chars"})  # not a better-is-higher score
 Columns = dict[str, tuple[np.ndarray, np.ndarray]]  # metric -> per-item numerator and denominator
 
 
-def ir_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]],
-               names: Iterable[str]) -> dict[str, np.ndarray]:
+def ir_metrics(
+    qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], names: Iterable[str]
+) -> dict[str, np.ndarray]:
     """Per-query scores (in ``qrels`` order) of ``names`` by ranx; run scores must rank the documents."""
     from ranx import Qrels, Run, evaluate
 
@@ -56,9 +57,10 @@ class Estimate:
     def __str__(self) -> str:
         if self.value is None:
             return "n/a"
+        digits = 1 if abs(self.value) >= 10 else 3  # lengths in characters, scores in 0..1
         if self.low is None or self.high is None:
-            return f"{self.value:.3f}"
-        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+            return f"{self.value:.{digits}f}"
+        return f"{self.value:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class Difference:
     def __str__(self) -> str:
         if self.delta is None or self.low is None or self.high is None:
             return "n/a"
-        return f"{self.delta:+.3f} [{self.low:+.3f}, {self.high:+.3f}] p={self.p:.3f}"
+        digits = 1 if max(abs(self.low), abs(self.high)) >= 10 else 3
+        return f"{self.delta:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}] p={self.p:.3f}"
 
 
 def resamples(n: int, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> np.ndarray:
@@ -139,7 +142,9 @@ class SystemResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "label": self.label, "mode": self.mode, "settings": self.settings,
+            "label": self.label,
+            "mode": self.mode,
+            "settings": self.settings,
             "metrics": {m: e.to_dict() for m, e in self.estimates.items()},
             "ids": self.ids,
             "columns": {m: {"num": _rounded(n), "den": _rounded(d)} for m, (n, d) in self.columns.items()},
@@ -167,5 +172,15 @@ def compare(results: list[SystemResult], idx: np.ndarray) -> list[dict[str, Any]
     return rows
 
 
-__all__ = ["Columns", "Difference", "Estimate", "SystemResult", "compare", "difference", "estimate", "ir_metrics",
-           "ranked_run", "resamples"]
+__all__ = [
+    "Columns",
+    "Difference",
+    "Estimate",
+    "SystemResult",
+    "compare",
+    "difference",
+    "estimate",
+    "ir_metrics",
+    "ranked_run",
+    "resamples",
+]

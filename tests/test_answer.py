@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notesbot.answer import Candidate, Signals, compose, confidence, select, type_match
+from notesbot.answer import Candidate, Signals, compose, confidence, echo, select, type_match
 from notesbot.types import Passage
 
 P0 = Passage("2.1 was a rejection of the Soviet model\n2.1.1 It relied on peasants", "notes.txt", 9, 10, "2 TGLF", 0.9)
@@ -65,3 +65,19 @@ def test_type_match() -> None:
     assert type_match("how many died?", ["Many people suffered"]) == 0.0
     assert type_match("how many armies?", ["it united 2 powerful armies"]) == 1.0
     assert type_match("Why did he?", []) == 1.0
+    assert type_match("how many soviet experts?", ["Sino-Soviet relations in 1958"]) == 0.0  # a year is no count
+    assert type_match("how many tons?", ["$1 billion of aid"]) == 1.0
+
+
+def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:
+    question = frozenset({"great", "leap", "turning", "point"})
+    restated = Candidate(0, 0, 10, 1, 0.70, 0.6, question, echo=echo(set(question), question))
+    answers = Candidate(0, 11, 30, 1, 0.66, 0.6, frozenset({"mao", "own", "path"}), echo=0.0)
+    assert echo(set(question), question) == 1.0 and echo(set(question), answers.terms) == 0.0
+    assert select([restated, answers])[0] == answers
+
+
+def test_titles_and_sentences_of_the_wrong_kind_rank_lower() -> None:
+    plain = Candidate(0, 0, 10, 1, 0.60, 0.0)
+    assert Candidate(0, 0, 10, 1, 0.62, 0.0, title=True).score < plain.score
+    assert Candidate(0, 0, 10, 1, 0.62, 0.0, fit=0.0).score < plain.score

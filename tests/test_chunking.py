@@ -128,3 +128,22 @@ def test_any_text_chunks_to_exact_spans(text: str, max_chars: int) -> None:
     assert_exact(doc, chunks)
     starts = [c.start for c in chunks]
     assert starts == sorted(starts)
+
+
+def test_section_titles_are_told_from_content_lines() -> None:
+    from notesbot.chunking import is_title
+
+    text = "6 Sino-Soviet relations in 1958\n6.1 By end of 58 - the 2 remained allies\n7 A flat item"
+    assert is_title(text, 3)
+    assert not is_title(text, text.index("By end"))
+    assert not is_title(text, text.index("A flat"))  # no sub-items follow: a list item, not a title
+    assert is_title("# Heading\nbody", 0)
+
+
+def test_a_sentence_going_on_from_its_heading_knows_its_subject() -> None:
+    from notesbot.types import Chunk
+
+    text = "2.1 was a rejection of the Soviet model\n2.1.1 USSR stressed expertise"
+    chunk = Chunk(text, "n.txt", 9, 10, "2 The Great Leap Forward > 2.1 was a rejection of the Soviet model", 0, len(text))
+    assert chunk.subject_of(text.index("was")) == "2 The Great Leap Forward"
+    assert chunk.subject_of(text.index("USSR")) == ""

@@ -10,10 +10,14 @@ from .config import (
     DEFAULT_ABSTAIN_BELOW,
     DEFAULT_ANSWER_SENTENCES,
     DEFAULT_CALIBRATION,
+    DEFAULT_ECHO_FREE,
+    DEFAULT_ECHO_PENALTY,
+    DEFAULT_KIND_PENALTY,
     DEFAULT_LEXICAL_WEIGHT,
     DEFAULT_RANK_PENALTY,
     DEFAULT_REDUNDANCY,
     DEFAULT_SENTENCE_MARGIN,
+    DEFAULT_TITLE_PENALTY,
 )
 from .types import Answer, Passage, Sentence
 
@@ -29,10 +33,27 @@ class Candidate:
     dense: float
     lexical: float
     terms: frozenset[str] = frozenset()
+    echo: float = 0.0
+    fit: float = 1.0
+    title: bool = False
 
     @property
     def score(self) -> float:
-        return self.dense + DEFAULT_LEXICAL_WEIGHT * self.lexical - DEFAULT_RANK_PENALTY * self.passage
+        """Similarity plus lexical evidence, less penalties for a low passage rank, for restating the
+        question without adding to it, for being a section title, and for lacking the date or number a "when"/"how many" asks for."""
+        return (
+            self.dense
+            + DEFAULT_LEXICAL_WEIGHT * self.lexical
+            - DEFAULT_RANK_PENALTY * self.passage
+            - DEFAULT_ECHO_PENALTY * max(0.0, self.echo - DEFAULT_ECHO_FREE)
+            - DEFAULT_KIND_PENALTY * (1.0 - self.fit)
+            - DEFAULT_TITLE_PENALTY * self.title
+        )
+
+
+def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
+    """Share of a sentence's terms that the question already holds: 1 for a sentence that only restates it."""
+    return len(sentence_terms & question_terms) / len(sentence_terms) if sentence_terms else 1.0
 
 
 WHEN = re.compile(r"^\s*(when\b|what (year|date|month|day)\b|in (what|which) year\b)", re.IGNORECASE)
@@ -42,21 +63,28 @@ MONTHS = (
     r"september|october|november|december"
 )
 DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|century|centuries|decades?)\b", re.IGNORECASE)
+# a count or amount: digits that are not a year, money, a percentage, or a number word
 QUANTITY = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+    r"[$£€%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundreds?|thousands?|"
     r"millions?|billions?|dozens?|years?|months?|weeks?|days?|decades?)\b",
     re.IGNORECASE,
 )
 
 
+def wanted_kind(question: str) -> re.Pattern[str] | None:
+    """What a "when" question (a date) or a "how many/much" question (a quantity) needs in its answer."""
+    if WHEN.search(question):
+        return DATE
+    if HOW_MANY.search(question):
+        return QUANTITY
+    return None
+
+
 def type_match(question: str, sentences: list[str]) -> float:
     """1 when a "when" or "how many" question finds a date or quantity among ``sentences`` (or asks for
     neither), else 0: an answer of the wrong kind suggests the notes do not hold the answer."""
-    if WHEN.search(question):
-        wanted = DATE
-    elif HOW_MANY.search(question):
-        wanted = QUANTITY
-    else:
+    wanted = wanted_kind(question)
+    if wanted is None:
         return 1.0
     return 1.0 if any(wanted.search(s) for s in sentences) else 0.0
 
@@ -167,4 +195,4 @@ def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage
     return marked
 
 
-__all__ = ["Candidate", "Signals", "compose", "confidence", "select", "type_match"]
+__all__ = ["Candidate", "Signals", "compose", "confidence", "echo", "select", "type_match", "wanted_kind"]

@@ -79,6 +79,21 @@ def parse(lines: list[str]) -> Node:
     return root
 
 
+def is_title(text: str, offset: int) -> bool:
+    """Whether the line of ``text`` holding ``offset`` is a section title: a Markdown heading, or a
+    top-level outline number (``6 Personalities``) followed by its sub-items (``6.1 ...``)."""
+    lines = text.split("\n")
+    row = text.count("\n", 0, offset)
+    if MARKDOWN.match(lines[row]):
+        return True
+    top = OUTLINE.match(lines[row])
+    if not top or "." in top.group(1):
+        return False
+    below = next((line for line in lines[row + 1 :] if line.strip()), "")
+    child = OUTLINE.match(below)
+    return bool(child and child.group(1).startswith(top.group(1) + "."))
+
+
 def _heading(line: str, heading_depth: int) -> tuple[int, str, bool] | None:
     md = MARKDOWN.match(line)
     if md:

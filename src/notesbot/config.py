@@ -28,12 +28,18 @@ DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages
 DEFAULT_ANSWER_SENTENCES = 3  # at most this many sentences in an answer
 DEFAULT_LEXICAL_WEIGHT = 0.3  # weight of IDF-weighted question-term overlap beside cosine similarity
 DEFAULT_RANK_PENALTY = 0.02  # per rank of the sentence's passage
+# a sentence that only restates the question answers nothing: penalty per share of its terms taken from the
+# question, above DEFAULT_ECHO_FREE of them
+DEFAULT_ECHO_PENALTY = 0.2
+DEFAULT_ECHO_FREE = 0.5
+DEFAULT_KIND_PENALTY = 0.1  # for a sentence without the date or number that a "when" or "how many" asks for
+DEFAULT_TITLE_PENALTY = 0.2  # for a section title ("6 Personalities"), which names a topic but answers nothing
 DEFAULT_SENTENCE_MARGIN = 0.25  # further sentences must score within this of the best
 DEFAULT_REDUNDANCY = 0.7  # a sentence sharing this share of its terms with a chosen one is left out
 # logistic confidence: bias, then weights of best_dense, best_lexical, coverage, unknown_names, unknown_terms,
 # type_match (fitted by eval/calibrate.py on eval/questions.jsonl; its output lists the trade-off curve)
-DEFAULT_CALIBRATION = (-3.420, 7.605, 0.905, -0.374, -2.368, -2.890, 1.509)
-DEFAULT_ABSTAIN_BELOW = 0.45  # answer only when the confidence reaches this (eval/calibrate.py)
+DEFAULT_CALIBRATION = (-3.970, 7.453, 0.665, 0.159, -2.005, -3.112, 1.982)
+DEFAULT_ABSTAIN_BELOW = 0.55  # answer only when the confidence reaches this (eval/calibrate.py)
 MAX_QUESTION_CHARS = 2000
 # Dense search is exact below this many chunks and FAISS HNSW from it on: exact search costs about 0.2 ms
 # per 1,000 chunks on 2 cores, HNSW about 1-2 ms at any size (see docs/scaling.md, BENCHMARKS.md).

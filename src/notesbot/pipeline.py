@@ -337,6 +337,7 @@ class NotesBot:
         weights = retrieval.idf(idx, sorted(q_terms))
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
+        wanted = answering.wanted_kind(found.question)
         candidates = []
         for rank, chunk_id in enumerate(found.chunks[:DEFAULT_ANSWER_PASSAGES]):
             chunk = idx.chunks[chunk_id]
@@ -344,11 +345,24 @@ class NotesBot:
             for (start, end), row in zip(chunk.sentences, rows):
                 source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
                 vector = np.asarray(source)
-                sentence_terms = frozenset(terms(gloss.expand(chunk.text[start:end])))
-                lexical = sum(weights.get(t, 0.0) for t in q_terms & sentence_terms) / total
+                expanded = gloss.expand(chunk.text[start:end])
+                sentence_terms = frozenset(terms(expanded))
+                evidence = sentence_terms | set(terms(gloss.expand(chunk.subject_of(start))))
+                lexical = sum(weights.get(t, 0.0) for t in q_terms & evidence) / total
                 line = chunk.start_line + chunk.text.count("\n", 0, start)
                 candidates.append(
-                    answering.Candidate(rank, start, end, line, float(vector @ query), lexical, sentence_terms)
+                    answering.Candidate(
+                        rank,
+                        start,
+                        end,
+                        line,
+                        float(vector @ query),
+                        lexical,
+                        sentence_terms,
+                        echo=answering.echo(q_terms, sentence_terms),
+                        fit=1.0 if wanted is None or wanted.search(expanded) else 0.0,
+                        title=chunking.is_title(chunk.text, start),
+                    )
                 )
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[:DEFAULT_ANSWER_PASSAGES])
         signals = answering.Signals(
@@ -406,7 +420,7 @@ def _unknown_names(question: str, idx: Index) -> float:
     """How many of the question's names and numbers (capitalised words not at its start, long numbers)
     the notes never mention, capped at 2."""
     names = {m.group(1) for m in NAME.finditer(question.strip())}
-    missing = [n for n in names if not (set(terms(n)) & set(idx.bm25.vocab_dict))]
+    missing = [n for n in names if not set(terms(n)) <= set(idx.bm25.vocab_dict)]
     return float(min(2, len(missing)))
 
 

@@ -44,15 +44,26 @@ class Chunk:
 
     def sentence_texts(self) -> list[str]:
         """Each sentence with the headings above its line in front: what a sentence vector embeds."""
-        labels = self.heading.split(" > ") if self.heading else []
         out = []
         for a, b in self.sentences:
-            line_start = self.text.rfind("\n", 0, a) + 1
-            line_end = self.text.find("\n", b)
-            line = self.text[line_start : line_end if line_end >= 0 else len(self.text)].strip()
-            above = labels[: labels.index(line)] if line in labels else labels
+            above = self.headings_above(a)
             out.append("\n".join([" > ".join(above), self.text[a:b]]) if above else self.text[a:b])
         return out
+
+    def headings_above(self, offset: int) -> list[str]:
+        """The breadcrumb labels above the line of ``text`` that holds ``offset``, outermost first."""
+        labels = self.heading.split(" > ") if self.heading else []
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        line_end = self.text.find("\n", offset)
+        line = self.text[line_start : line_end if line_end >= 0 else len(self.text)].strip()
+        return labels[: labels.index(line)] if line in labels else labels
+
+    def subject_of(self, start: int) -> str:
+        """For a sentence that goes on from its heading (it starts in lower case, as in ``2 The Great Leap
+        Forward`` / ``2.1 was a rejection of ...``), that heading; otherwise ""."""
+        first = self.text[start : start + 1]
+        above = self.headings_above(start)
+        return above[-1] if above and first.islower() else ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -144,6 +144,8 @@ def test_a_sentence_going_on_from_its_heading_knows_its_subject() -> None:
     from notesbot.types import Chunk
 
     text = "2.1 was a rejection of the Soviet model\n2.1.1 USSR stressed expertise"
-    chunk = Chunk(text, "n.txt", 9, 10, "2 The Great Leap Forward > 2.1 was a rejection of the Soviet model", 0, len(text))
+    chunk = Chunk(
+        text, "n.txt", 9, 10, "2 The Great Leap Forward > 2.1 was a rejection of the Soviet model", 0, len(text)
+    )
     assert chunk.subject_of(text.index("was")) == "2 The Great Leap Forward"
     assert chunk.subject_of(text.index("USSR")) == ""

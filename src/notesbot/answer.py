@@ -40,7 +40,8 @@ class Candidate:
     @property
     def score(self) -> float:
         """Similarity plus lexical evidence, less penalties for a low passage rank, for restating the
-        question without adding to it, for being a section title, and for lacking the date or number a "when"/"how many" asks for."""
+        question without adding to it, for being a section title, and for lacking the date or number
+        that a "when" or "how many" question asks for."""
         return (
             self.dense
             + DEFAULT_LEXICAL_WEIGHT * self.lexical

@@ -85,7 +85,7 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         """A copy with ``changes`` applied; ``None`` values are ignored."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
 def check_k(k: int) -> int:

@@ -216,7 +216,7 @@ def _short_forms(texts: dict[str, str], vocabulary: frozenset[str]) -> list[Term
 
 
 def _years(texts: dict[str, str]) -> list[Term]:
-    terms = {}
+    terms: dict[str, Term] = {}
     for text in texts.values():
         years = [int(y) for y in YEAR.findall(text)]
         if not years:

@@ -341,7 +341,7 @@ class NotesBot:
         candidates = []
         for rank, chunk_id in enumerate(found.chunks[:DEFAULT_ANSWER_PASSAGES]):
             chunk = idx.chunks[chunk_id]
-            rows = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
+            rows: list[int | None] = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
             for (start, end), row in zip(chunk.sentences, rows):
                 source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
                 vector = np.asarray(source)

@@ -95,3 +95,11 @@ def test_public_api_is_exactly_all() -> None:
     assert public <= set(notesbot.__all__)
     assert all(getattr(notesbot, name) is not None for name in notesbot.__all__)
     assert sorted(notesbot.__all__) == notesbot.__all__
+
+
+def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    bot = NotesBot(notes, tmp_path / "index", embedder=fake)
+    on_topic = bot.ask("What did Khrushchev offer Mao over Taiwan?")
+    partly_known = bot.ask("How did the Sino-Indian war of 1962 change things?")  # Sino- is known, Indian is not
+    assert on_topic.signals["unknown_names"] == 0.0
+    assert partly_known.signals["unknown_names"] == 2.0  # "Sino-Indian" and "1962"

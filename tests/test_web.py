@@ -52,12 +52,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+SECRET = "TOP SECRET: a file outside the notes folder"
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny notes plus a hostile note with a hostile file name."""
+    """The tiny notes plus a hostile note with a hostile file name, and leak.txt: a link to a file outside."""
     root = tmp_path_factory.mktemp("web") / "corpus"
     shutil.copytree(DATA / "tiny", root)
     (root / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
+    (root.parent / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (root / "leak.txt").symlink_to(root.parent / "secret.txt")
     return root
 
 
@@ -155,6 +160,11 @@ TRAVERSALS = [
     "/etc/passwd",
     "%2e%2e/%2e%2e/etc/passwd",
     "..%2F..%2Fetc%2Fpasswd",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "%252e%252e%252fetc%252fpasswd",
+    "%2Fetc%2Fpasswd",
+    "leak.txt",
+    "../secret.txt",
     "sub/../../etc/passwd",
     "..\\..\\etc\\passwd",
     "outline.txt\0.png",
@@ -212,11 +222,20 @@ def show_event(server: tuple[Any, str], data: dict[str, Any]) -> str:
     raise AssertionError("no answer from the viewer event")
 
 
-def test_viewer_event_over_http_refuses_traversal(server: tuple[Any, str]) -> None:
-    for source in ("../../../../../../etc/passwd", "/etc/passwd", "%2e%2e/%2e%2e/etc/hostname"):
+def test_viewer_event_over_http_refuses_traversal(server: tuple[Any, str], corpus: Path) -> None:
+    for source in (
+        "../../../../../../etc/passwd",
+        "/etc/passwd",
+        "%2e%2e/%2e%2e/etc/hostname",
+        "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "leak.txt",  # a symlink to a file outside the notes folder
+        "../secret.txt",
+        str(corpus / "outline.txt"),  # absolute, even inside the corpus
+        str(corpus.parent / "secret.txt"),
+    ):
         out = show_event(server, {"source": source, "start": 1, "end": 1})
         assert "only notes inside the notes folder" in out
-        assert "root:" not in out
+        assert "root:" not in out and SECRET not in out
 
 
 def test_viewer_event_over_http_shows_the_lines(server: tuple[Any, str]) -> None:
@@ -225,12 +244,45 @@ def test_viewer_event_over_http_shows_the_lines(server: tuple[Any, str]) -> None
     assert "Nationalism grew across Europe" in out
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "../../etc/passwd", "{corpus}/outline.txt", "{corpus}/../index"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "../../etc/passwd",
+        "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "{corpus}/outline.txt",
+        "{corpus}/../index",
+        "{corpus}/leak.txt",
+        "{corpus}/%2e%2e/secret.txt",
+        "{corpus}/../secret.txt",
+    ],
+)
 def test_file_routes_serve_nothing_from_disk(server: tuple[Any, str], corpus: Path, path: str) -> None:
     target = path.format(corpus=corpus)
-    for route in (f"gradio_api/file={target}", f"file={target}"):
+    for route in (f"gradio_api/file={target}", f"file={target}", f"static/{target}", f"assets/{target}"):
         response = httpx.get(server[1] + route, timeout=30)
-        assert response.status_code != 200 or "Nationalism" not in response.text and "root:" not in response.text
+        assert response.status_code != 200 or all(
+            secret not in response.text for secret in ("Nationalism", "root:", SECRET)
+        ), route
+
+
+def test_note_swapped_for_a_symlink_is_refused_over_http(tmp_path: Path) -> None:
+    root, secret = tmp_path / "corpus", tmp_path / "secret.txt"
+    shutil.copytree(DATA / "tiny", root)
+    secret.write_text(SECRET, encoding="utf-8")
+    bot = NotesBot(corpus=root, index=tmp_path / "index", embedder=FakeEmbedder())
+    bot.update()
+    app, url = web.launch(bot, port=free_port(), block=False, quiet=True)
+    try:
+        (root / "outline.txt").unlink()
+        (root / "outline.txt").symlink_to(secret)  # an indexed note becomes a link out after indexing
+        out = show_event((app, url), {"source": "outline.txt", "start": 1, "end": 1})
+        assert "only notes inside the notes folder" in out and SECRET not in out
+        for route in (f"gradio_api/file={root}/outline.txt", f"file={root}/outline.txt"):
+            assert SECRET not in httpx.get(url + route, timeout=30).text
+    finally:
+        app.close()
 
 
 # -- escaping --------------------------------------------------------------------------------------------------------

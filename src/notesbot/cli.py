@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import corpus as note_files
 from .config import DEFAULT_K, MAX_K, MODES
-from .errors import NotesbotError
-from .corpus import check_corpus_dir
+from .errors import CorpusError, NotesbotError
 from .types import Answer
 
 if TYPE_CHECKING:  # the pipeline (numpy and up) is imported by the commands that run it
     from .pipeline import BuildReport
 
-CORPUS = click.option("--corpus", type=click.Path(path_type=Path), envvar="NOTESBOT_CORPUS",
-                      help="Folder of notes (.txt, .md, .pdf).  [default: corpus]")
-INDEX = click.option("--index", "index_dir", type=click.Path(path_type=Path), envvar="NOTESBOT_INDEX",
-                     help="Index folder.  [default: index]")
-MODEL = click.option("--model", envvar="NOTESBOT_MODEL",
-                     help="Local sentence-transformers folder.  [default: all-MiniLM-L6-v2, packaged]")
+CORPUS = click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    envvar="NOTESBOT_CORPUS",
+    help="Folder of notes (.txt, .md, .pdf).  [default: corpus]",
+)
+INDEX = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    envvar="NOTESBOT_INDEX",
+    help="Index folder.  [default: index]",
+)
+# C0 and C1 control characters but tab and newline: note text and file names can carry terminal escape
+# sequences (set the title, rewrite the screen, write the clipboard); they are shown as \xNN, never run.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LINE_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+MODEL = click.option(
+    "--model",
+    envvar="NOTESBOT_MODEL",
+    help="Local sentence-transformers folder.  [default: all-MiniLM-L6-v2, packaged]",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,23 +60,42 @@ def index_command(corpus: Path | None, index_dir: Path | None, model: str | None
     from .pipeline import NotesBot
 
     bot = NotesBot(corpus, index_dir, model)
-    report = bot.update(progress=_progress_bar(), force=rebuild)
+    with _naming_skipped_files(bot.settings.corpus):
+        report = bot.update(progress=_progress_bar(), force=rebuild)
     _print_report(report)
     click.echo(report.summary())
 
 
 @cli.command("ask")
 @click.argument("questions", nargs=-1, required=True)
-@click.option("-k", "--k", type=click.IntRange(1, MAX_K), default=None, envvar="NOTESBOT_K",
-              help=f"Number of passages.  [default: {DEFAULT_K}]")
-@click.option("--mode", type=click.Choice(MODES), default=None, envvar="NOTESBOT_MODE",
-              help="Retrieval: hybrid (BM25 + dense), dense or bm25.  [default: hybrid]")
+@click.option(
+    "-k",
+    "--k",
+    type=click.IntRange(1, MAX_K),
+    default=None,
+    envvar="NOTESBOT_K",
+    help=f"Number of passages.  [default: {DEFAULT_K}]",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default=None,
+    envvar="NOTESBOT_MODE",
+    help="Retrieval: hybrid (BM25 + dense), dense or bm25.  [default: hybrid]",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question per line.")
 @CORPUS
 @INDEX
 @MODEL
-def ask_command(questions: tuple[str, ...], k: int | None, mode: str | None, as_json: bool,
-                corpus: Path | None, index_dir: Path | None, model: str | None) -> None:
+def ask_command(
+    questions: tuple[str, ...],
+    k: int | None,
+    mode: str | None,
+    as_json: bool,
+    corpus: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+) -> None:
     """Answer QUESTIONS from the notes; `-` reads one question per line from stdin."""
     from .pipeline import NotesBot, clean_question
 
@@ -65,17 +103,18 @@ def ask_command(questions: tuple[str, ...], k: int | None, mode: str | None, as_
     for question in items:
         clean_question(question)
     bot = NotesBot(corpus, index_dir, model)
-    check_corpus_dir(bot.settings.corpus)
+    note_files.check_corpus_dir(bot.settings.corpus)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
-    bot.ensure_index(progress=_progress_bar())
+    with _naming_skipped_files(bot.settings.corpus):
+        bot.ensure_index(progress=_progress_bar())
     if bot.last_report is not None:
         _print_report(bot.last_report)
     for question in items:
         result = bot.ask(question, k=k, mode=mode)
         if as_json:
             for notice in result.notices:
-                click.echo(f"notice: {notice}", err=True)
+                click.echo(f"notice: {shown(notice, one_line=True)}", err=True)
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
             click.echo(format_answer(result))
@@ -84,8 +123,8 @@ def ask_command(questions: tuple[str, ...], k: int | None, mode: str | None, as_
 def _questions(args: tuple[str, ...]) -> list[str]:
     items: list[str] = []
     for arg in args:
-        if arg == "-":
-            items.extend(line for line in (l.strip() for l in sys.stdin) if line)
+        if arg == "-":  # blank lines, and lines of only control characters, are skipped
+            items.extend(line.strip() for line in sys.stdin if any(c.isprintable() and not c.isspace() for c in line))
         else:
             items.append(arg)
     if not items:
@@ -108,7 +147,13 @@ def format_answer(result: Answer) -> str:
         heading = f" ({passage.heading})" if passage.heading else ""
         lines.append(f"{rank:>3}. {passage.citation}{heading}  score {passage.score:.4f}")
         lines.extend(f"     {line}" for line in _marked(passage.text, passage.highlights).split("\n"))
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines)) + "\n"
+
+
+def shown(text: str, one_line: bool = False) -> str:
+    """``text`` safe to print to a terminal: control characters written as ``\\xNN`` (line breaks too when
+    ``one_line``), so a hostile note or file name cannot send escape sequences or forge extra lines."""
+    return (LINE_CONTROL if one_line else CONTROL).sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _marked(text: str, highlights: tuple[tuple[int, int], ...]) -> str:
@@ -119,9 +164,22 @@ def _marked(text: str, highlights: tuple[tuple[int, int], ...]) -> str:
 
 def _print_report(report: BuildReport) -> None:
     for line in report.notices:
-        click.echo(f"notice: {line}", err=True)
+        click.echo(f"notice: {shown(line, one_line=True)}", err=True)
     for line in report.warnings:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(f"warning: {shown(line, one_line=True)}", err=True)
+
+
+@contextmanager
+def _naming_skipped_files(folder: Path) -> Iterator[None]:
+    """When no note could be indexed, warn about each file and why (the build report is lost with the error)."""
+    try:
+        yield
+    except CorpusError:
+        if Path(folder).is_dir():
+            for note in note_files.scan(folder):
+                for line in note_files.read(note)[1]:
+                    click.echo(f"warning: {shown(line, one_line=True)}", err=True)
+        raise
 
 
 def _progress_bar() -> Callable[[int, int], None]:
@@ -152,43 +210,81 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
     bot = NotesBot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
-        _print_report(bot.update(progress=_progress_bar()))
+        with _naming_skipped_files(bot.settings.corpus):
+            _print_report(bot.update(progress=_progress_bar()))
     terms = bot.ensure_index().glossary.get("terms", [])
     if as_json:
         click.echo(json.dumps(terms, ensure_ascii=False, indent=2))
         return
     if not terms:
-        click.echo("No short forms found. Add some to glossary.toml under [terms], e.g. PRC = \"People's Republic\"")
+        click.echo('No short forms found. Add some to glossary.toml under [terms], e.g. PRC = "People\'s Republic"')
     for term in terms:
-        click.echo(f"{term['short']:>8} = {term['full']}  ({term['kind']}, {term['origin']}: {term['evidence']})")
+        line = f"{term['short']:>8} = {term['full']}  ({term['kind']}, {term['origin']}: {term['evidence']})"
+        click.echo(shown(line, one_line=True))
 
 
 @cli.command("eval")
 @click.argument("questions", required=False, type=click.Path(path_type=Path), default="eval/questions.jsonl")
-@click.option("--mode", "modes", multiple=True, metavar="MODE[,SETTING=VALUE...]",
-              help="A system to evaluate, e.g. hybrid or 'hybrid,fusion=rrf'; repeat to compare (the first is "
-                   "compared with the others).  [default: hybrid, dense, bm25]")
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    metavar="MODE[,SETTING=VALUE...]",
+    help="A system to evaluate, e.g. hybrid or 'hybrid,fusion=rrf'; repeat to compare (the first is "
+    "compared with the others).  [default: hybrid, dense, bm25]",
+)
 @click.option("--beir", type=click.Path(path_type=Path), help="Evaluate on a BEIR-format folder instead.")
 @click.option("--split", default="test", show_default=True, help="BEIR judgements to use: qrels/SPLIT.tsv.")
-@click.option("--out", type=click.Path(path_type=Path), default="eval/results", show_default=True,
-              help="Folder for the JSON, Markdown and PNG reports.")
-@click.option("--cache", type=click.Path(path_type=Path), envvar="NOTESBOT_CACHE",
-              help="Folder for BEIR's note files and indexes.  [default: ~/.cache/notesbot/beir]")
-@click.option("--feedback", type=click.Path(path_type=Path),
-              help="Chat feedback JSONL; thumbs-up answers join the questions.  [default: INDEX/feedback.jsonl]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default="eval/results",
+    show_default=True,
+    help="Folder for the JSON, Markdown and PNG reports.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    envvar="NOTESBOT_CACHE",
+    help="Folder for BEIR's note files and indexes.  [default: ~/.cache/notesbot/beir]",
+)
+@click.option(
+    "--feedback",
+    type=click.Path(path_type=Path),
+    help="Chat feedback JSONL; thumbs-up answers join the questions.  [default: INDEX/feedback.jsonl]",
+)
 @click.option("--baseline", type=click.Path(path_type=Path), default="eval/baseline.json", show_default=True)
-@click.option("--gate/--no-gate", default=True, show_default=True,
-              help="Exit 1 when a metric falls below the baseline beyond its bootstrap noise.")
+@click.option(
+    "--gate/--no-gate",
+    default=True,
+    show_default=True,
+    help="Exit 1 when a metric falls below the baseline beyond its bootstrap noise.",
+)
 @click.option("--update-baseline", is_flag=True, help="Rewrite the baseline from this run instead of gating.")
-@click.option("--samples", type=click.IntRange(100, 100_000), default=2000, show_default=True,
-              help="Bootstrap samples.")
+@click.option(
+    "--samples", type=click.IntRange(100, 100_000), default=2000, show_default=True, help="Bootstrap samples."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @CORPUS
 @INDEX
 @MODEL
-def eval_command(questions: Path, modes: tuple[str, ...], beir: Path | None, split: str, out: Path,
-                 cache: Path | None, feedback: Path | None, baseline: Path, gate: bool, update_baseline: bool, samples: int, seed: int,
-                 corpus: Path | None, index_dir: Path | None, model: str | None) -> None:
+def eval_command(
+    questions: Path,
+    modes: tuple[str, ...],
+    beir: Path | None,
+    split: str,
+    out: Path,
+    cache: Path | None,
+    feedback: Path | None,
+    baseline: Path,
+    gate: bool,
+    update_baseline: bool,
+    samples: int,
+    seed: int,
+    corpus: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+) -> None:
     """Measure retrieval and answers on known QUESTIONS (or a BEIR folder), with 95% bootstrap intervals."""
     from . import evaluation
 
@@ -197,11 +293,31 @@ def eval_command(questions: Path, modes: tuple[str, ...], beir: Path | None, spl
 
     base = NotesBot(corpus, index_dir, model).settings
     if beir is not None:
-        run = evaluation.eval_beir(beir, split, specs, base, out, cache or evaluation.DEFAULT_CACHE, samples, seed,
-                                   progress=_eval_progress(), build=_progress_bar())
+        run = evaluation.eval_beir(
+            beir,
+            split,
+            specs,
+            base,
+            out,
+            cache or evaluation.DEFAULT_CACHE,
+            samples,
+            seed,
+            progress=_eval_progress(),
+            build=_progress_bar(),
+        )
     else:
-        run = evaluation.eval_notes(questions, specs, base, out, feedback, baseline if gate or update_baseline
-                                    else None, update_baseline, samples, seed, progress=_eval_progress())
+        run = evaluation.eval_notes(
+            questions,
+            specs,
+            base,
+            out,
+            feedback,
+            baseline if gate or update_baseline else None,
+            update_baseline,
+            samples,
+            seed,
+            progress=_eval_progress(),
+        )
     click.echo(evaluation.markdown(run.report, run.checks, failures=False), nl=False)
     click.echo(f"reports: {', '.join(str(p) for p in run.paths)}", err=True)
     if update_baseline and beir is None:
@@ -222,15 +338,36 @@ def _eval_progress() -> Callable[[str, int, int], None]:
 @CORPUS
 @INDEX
 @MODEL
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="NOTESBOT_HOST",
-              help="Address to serve on; 127.0.0.1 keeps the chat on this machine.")
-@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, envvar="NOTESBOT_PORT",
-              help="Port to serve on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="NOTESBOT_HOST",
+    help="Address to serve on; 127.0.0.1 keeps the chat on this machine.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=7860,
+    show_default=True,
+    envvar="NOTESBOT_PORT",
+    help="Port to serve on.",
+)
 @click.option("--share", is_flag=True, help="Also open a public gradio.live link (off unless asked).")
-@click.option("--feedback", type=click.Path(path_type=Path),
-              help="File that thumbs up/down are appended to.  [default: INDEX/feedback.jsonl]")
-def chat_command(corpus: Path | None, index_dir: Path | None, model: str | None, host: str, port: int, share: bool,
-                 feedback: Path | None) -> None:
+@click.option(
+    "--feedback",
+    type=click.Path(path_type=Path),
+    help="File that thumbs up/down are appended to.  [default: INDEX/feedback.jsonl]",
+)
+def chat_command(
+    corpus: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+    host: str,
+    port: int,
+    share: bool,
+    feedback: Path | None,
+) -> None:
     """Chat with your notes in the browser: cited answers, sources panel, note viewer."""
     from . import web
     from .pipeline import NotesBot
@@ -238,15 +375,18 @@ def chat_command(corpus: Path | None, index_dir: Path | None, model: str | None,
     bot = NotesBot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
-        report = bot.update(progress=_progress_bar())
+        with _naming_skipped_files(bot.settings.corpus):
+            report = bot.update(progress=_progress_bar())
         _print_report(report)
         click.echo(report.summary(), err=True)
     click.echo("Loading the model and starting the chat...", err=True)
     try:
         app, url = web.launch(bot, host, port, share, feedback, block=False, quiet=True)
-    except OSError as exc:
-        raise click.ClickException(f"cannot serve on {host}:{port}: the port is in use or the address is not "
-                                   "this machine's; pass another --port or --host") from None
+    except OSError:
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: the port is in use or the address is not "
+            "this machine's; pass another --port or --host"
+        ) from None
     click.echo(f"notesbot chat is running at {url}  (press Ctrl+C to stop)")
     if share and getattr(app, "share_url", None):
         click.echo(f"public link (anyone with it can read your notes): {app.share_url}")
@@ -265,13 +405,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.UsageError as exc:
         hint = f" (see `notesbot {exc.ctx.command.name} --help`)" if exc.ctx and exc.ctx.command.name else ""
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        click.echo(f"error: {shown(exc.format_message(), one_line=True)}{hint}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(f"error: {shown(exc.format_message(), one_line=True)}", err=True)
         sys.exit(exc.exit_code)
     except NotesbotError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {shown(str(exc), one_line=True)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -74,6 +74,8 @@ def _note_file(root: Path, path: Path) -> NoteFile | None:
 
 def read(note: NoteFile) -> tuple[Document | None, list[str]]:
     """Decode one file; returns the Document (or None when skipped) and any warnings."""
+    if not _utf8(note.source):  # the index, its JSON files and the terminal hold names as UTF-8
+        return None, [str(Skipped(_shown(note.source), "its name is not valid UTF-8: rename the file"))]
     if note.size > MAX_FILE_BYTES:
         return None, [
             str(
@@ -98,6 +100,22 @@ def read(note: NoteFile) -> tuple[Document | None, list[str]]:
     if not text.strip():
         return None, [*warnings, str(Skipped(note.source, "empty file"))]
     return Document(note.source, normalise_newlines(text), digest), warnings
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    """A file name that os.walk could not decode, with its raw bytes shown as \\xNN."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def decode_text(source: str, data: bytes) -> tuple[str | None, list[str]]:

@@ -7,10 +7,11 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -63,11 +64,20 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Manifest:
+        if not isinstance(d.get("model"), dict) or not isinstance(d.get("chunker"), dict):
+            raise IndexError_("manifest is damaged (its model or chunker is not a JSON object)")
         try:
             files = {k: FileEntry(**v) for k, v in d["files"].items()}
-            return cls(d["model"], d["chunker"], files, str(d["data"]), int(d["n_chunks"]),
-                       int(d["format_version"]), list(d.get("warnings", [])),
-                       dict(d.get("extra_files", {})))
+            return cls(
+                d["model"],
+                d["chunker"],
+                files,
+                str(d["data"]),
+                int(d["n_chunks"]),
+                int(d["format_version"]),
+                list(d.get("warnings", [])),
+                dict(d.get("extra_files", {})),
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexError_(f"manifest is damaged ({exc!r})") from None
 
@@ -161,7 +171,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _data_dir(folder: Path, manifest: Manifest) -> Path:
     if manifest.format_version != FORMAT_VERSION:
-        raise IndexError_(f"index format {manifest.format_version} is not {FORMAT_VERSION}")
+        raise IndexError_(
+            f"the index is in format {manifest.format_version}; this notesbot reads format {FORMAT_VERSION}"
+        )
     if "/" in manifest.data or manifest.data.startswith(".") or not manifest.data:
         raise IndexError_("manifest names a bad data folder")
     data = folder / manifest.data
@@ -262,8 +274,15 @@ def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
     bm25 = build_bm25(contents.texts)
     _write_data(tmp, contents, dense, bm25)
     os.replace(tmp, folder / name)
-    manifest = Manifest(manifest.model, manifest.chunker, manifest.files, name, len(contents.chunks),
-                        warnings=manifest.warnings, extra_files=manifest.extra_files)
+    manifest = Manifest(
+        manifest.model,
+        manifest.chunker,
+        manifest.files,
+        name,
+        len(contents.chunks),
+        warnings=manifest.warnings,
+        extra_files=manifest.extra_files,
+    )
     _write_atomic(folder / MANIFEST, json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n")
     _fsync_dir(folder)
     remove_stale(folder, keep=name)
@@ -340,4 +359,15 @@ def lock(folder: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-__all__ = ["Contents", "FileEntry", "Index", "Manifest", "build_bm25", "build_faiss", "load", "lock", "read_manifest", "save"]
+__all__ = [
+    "Contents",
+    "FileEntry",
+    "Index",
+    "Manifest",
+    "build_bm25",
+    "build_faiss",
+    "load",
+    "lock",
+    "read_manifest",
+    "save",
+]

@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     warnings: list[str] = field(default_factory=list)
     extra_files: dict[str, list[int]] = field(default_factory=dict)
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # notes that could not be read: size, mtime_ns
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class Manifest:
             "files": {k: v.to_dict() for k, v in sorted(self.files.items())},
             "warnings": self.warnings,
             "extra_files": self.extra_files,
+            "skipped": self.skipped,
         }
 
     @classmethod
@@ -77,6 +79,7 @@ class Manifest:
                 int(d["format_version"]),
                 list(d.get("warnings", [])),
                 dict(d.get("extra_files", {})),
+                {str(k): [int(x) for x in v] for k, v in d.get("skipped", {}).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexError_(f"manifest is damaged ({exc!r})") from None
@@ -203,7 +206,7 @@ def _read_vectors(path: Path) -> np.ndarray:
         raise IndexError_(f"vectors {path} are damaged ({exc})") from None
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise IndexError_(f"vectors {path} have the wrong shape or type")
-    return vectors
+    return np.asarray(vectors)  # still the memory map, typed for mypy
 
 
 def _read_faiss(data: Path, vectors: np.ndarray) -> Any:
@@ -274,16 +277,9 @@ def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
     bm25 = build_bm25(contents.texts)
     _write_data(tmp, contents, dense, bm25)
     os.replace(tmp, folder / name)
-    manifest = Manifest(
-        manifest.model,
-        manifest.chunker,
-        manifest.files,
-        name,
-        len(contents.chunks),
-        warnings=manifest.warnings,
-        extra_files=manifest.extra_files,
-    )
-    _write_atomic(folder / MANIFEST, json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    manifest = replace(manifest, data=name, n_chunks=len(contents.chunks))
+    # ASCII escapes keep a skipped file's name that is not valid UTF-8 (a lone surrogate) writable
+    _write_atomic(folder / MANIFEST, json.dumps(manifest.to_dict(), indent=2) + "\n")
     _fsync_dir(folder)
     remove_stale(folder, keep=name)
     return Index(manifest, contents, dense, bm25)

@@ -35,6 +35,7 @@ class BuildReport:
     rebuilt: bool = False
     notices: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # unreadable notes: size, mtime_ns
 
     @property
     def changed_anything(self) -> bool:
@@ -163,6 +164,7 @@ class NotesBot:
             doc, warnings = corpus.read(note)
             report.warnings.extend(warnings)
             if doc is None:
+                report.skipped[note.source] = [note.size, note.mtime_ns]
                 continue
             files[note.source] = FileEntry(doc.sha256, note.size, note.mtime_ns)
             if entry and entry.sha256 == doc.sha256:
@@ -174,8 +176,8 @@ class NotesBot:
         report.removed = sorted(set(old_files) - set(files))
         if not files:
             raise CorpusError(f"no readable .txt, .md or .pdf notes in {self.settings.corpus}: add some notes there")
-        extra = self._extra_files()
-        if old is not None and not report.changed_anything and files == old_files and extra == old.manifest.extra_files:
+        same = (files, self._extra_files(), report.skipped)
+        if old is not None and not report.changed_anything and same == _stamps(old.manifest):
             report.reused, report.chunks = len(chunks), len(chunks)
             return old
         return self._save(old, files, chunks, report, progress)
@@ -220,7 +222,14 @@ class NotesBot:
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}
         manifest = Manifest(
-            model, self.chunker(), files, "", len(chunks), warnings=report.warnings, extra_files=self._extra_files()
+            model,
+            self.chunker(),
+            files,
+            "",
+            len(chunks),
+            warnings=report.warnings,
+            extra_files=self._extra_files(),
+            skipped=report.skipped,
         )
         contents = index.Contents(
             chunks, keys, vectors[: len(keys)], texts, gloss.to_dict(), sentence_keys, vectors[len(keys) :]
@@ -267,7 +276,8 @@ class NotesBot:
         if manifest is None or self._mismatch(manifest):
             return False
         seen = {n.source: (n.size, n.mtime_ns) for n in corpus.scan(self.settings.corpus)}
-        known = {s: (e.size, e.mtime_ns) for s, e in manifest.files.items()}
+        known: dict[str, tuple[int, ...]] = {s: (e.size, e.mtime_ns) for s, e in manifest.files.items()}
+        known.update({s: tuple(stamp) for s, stamp in manifest.skipped.items()})
         return seen == known and self._extra_files() == manifest.extra_files
 
     def ensure_index(self, progress: Progress | None = None) -> Index:
@@ -398,6 +408,11 @@ def clean_question(question: str) -> tuple[str, list[str]]:
         cleaned = cleaned[:MAX_QUESTION_CHARS]
         notices.append(f"the question was cut to its first {MAX_QUESTION_CHARS} characters")
     return cleaned, notices
+
+
+def _stamps(manifest: Manifest) -> tuple[dict[str, FileEntry], dict[str, list[int]], dict[str, list[int]]]:
+    """What an unchanged folder must match: the indexed files, the glossary file and the skipped files."""
+    return manifest.files, manifest.extra_files, manifest.skipped
 
 
 def _manifest_data(folder: Path) -> str | None:

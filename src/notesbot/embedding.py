@@ -96,7 +96,8 @@ class SentenceTransformerEmbedder:
         info = resolve_model(name)
         self.name, self.fingerprint, self.batch_size = info.name, info.fingerprint, batch_size
         self.model = _load_sentence_transformer(info.path)
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self.model, "get_embedding_dimension", None)  # the newer name, when there
+        self.dim = int((dimension or self.model.get_sentence_embedding_dimension)() or 0)
 
     def encode(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         if not texts:
@@ -117,7 +118,9 @@ def _load_sentence_transformer(path: Path):  # type: ignore[no-untyped-def]
     offline()
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter our own progress
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # the loader raises many types for a broken folder
         raise ModelError(f"cannot load the model at {path}: {exc}") from None

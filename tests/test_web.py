@@ -417,3 +417,9 @@ def test_example_questions_come_from_headings(bot: NotesBot) -> None:
     examples = web.example_questions(web.Backend(bot, Path("unused")))
     assert examples and all(q.startswith("What do my notes say about ") for q in examples)
     assert "What do my notes say about Causes of the War?" in examples
+
+
+def test_uploads_are_refused(server: tuple[Any, str]) -> None:
+    files = {"files": ("evil.txt", b"x" * 10_000, "text/plain")}
+    response = httpx.post(server[1] + "gradio_api/upload", files=files, timeout=30)
+    assert response.status_code >= 400, response.text

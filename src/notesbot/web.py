@@ -590,6 +590,7 @@ def launch(
         show_error=False,
         ssr_mode=False,
         run_history=False,
+        max_file_size=1,  # the chat takes no files: any upload to /gradio_api/upload is refused
     )
     if block:
         app.block_thread()

@@ -55,3 +55,18 @@ def test_modes_return_k_passages(notes: Path, tmp_path: Path, fake: FakeEmbedder
         assert 1 <= len(passages) <= 4
         assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     assert len(bot.search("Taiwan", k=100, mode="dense")) == len(bot.ensure_index().chunks)
+
+
+def test_bm25_ranking_is_the_score_order(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
+    for question in ("Mao Stalin treaty", "the Great Leap Forward famine", "nuclear Taiwan 1958", "war"):
+        scores = idx.bm25.get_scores([t for t in retrieval.terms(question) if t in idx.bm25.vocab_dict])
+        for n in (1, 3, 10, 100):
+            hits = retrieval.bm25(idx, question, n)
+            assert all(type(h.chunk) is int and type(h.score) is float for h in hits)
+            assert [h.score for h in hits] == [float(scores[h.chunk]) for h in hits]
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+            assert len({h.chunk for h in hits}) == len(hits) == min(n, int((scores > 0).sum()))
+            assert all(h.score > 0 for h in hits)
+            if hits:  # nothing left out scores above the last one returned
+                assert (scores > hits[-1].score).sum() <= len(hits)

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from synthetic import PER_FILE
+
 Results = dict[str, Any]
 
 
@@ -176,6 +178,17 @@ def warm_section(w: Results | None) -> list[str]:
     builds = [f"{int(n):,}: {s['build']['build_s']:.0f} s" for n, s in w["synthetic"].items() if s["build"]["build_s"]]
     if builds:
         rows += ["", f"Synthetic index builds through `NotesBot.update` (this run): {'; '.join(builds)}."]
+    if w["synthetic"]:
+        n, big = max(w["synthetic"].items(), key=lambda kv: int(kv[0]))
+        fast = big["warm"]["fast"]
+        if "freshness" in fast:
+            files = -(-int(n) // PER_FILE)
+            rows += [
+                "",
+                f"At {big['warm']['chunks']:,} chunks ({files:,} note files) the index-is-current check that every "
+                f"ask makes (list and stat every note file, read the manifest) takes {fast['freshness']['p50']:.1f} "
+                f"of the {fast['ask']['p50']:.1f} ms; see docs/scaling.md, “What breaks first”.",
+            ]
     return rows
 
 

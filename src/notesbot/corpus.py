@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from .config import MAX_FILE_BYTES, PDF_SUFFIXES, TEXT_SUFFIXES
 from .errors import CorpusError
@@ -38,17 +40,53 @@ class Skipped:
 def scan(corpus: Path) -> list[NoteFile]:
     """Every supported file under ``corpus``, recursively, sorted by relative path."""
     root = check_corpus_dir(corpus)
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            path = Path(dirpath) / name
-            if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+    return sorted((NoteFile(s, Path(p), size, mtime) for s, p, size, mtime in _entries(root)), key=lambda n: n.source)
+
+
+def stamps(corpus: Path) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every file :func:`scan` lists, by relative path: what every question compares
+    with the manifest (is the index current?), without building a NoteFile and a Path per file."""
+    return {s: (size, mtime) for s, _, size, mtime in _entries(check_corpus_dir(corpus))}
+
+
+def _entries(root: Path) -> Iterator[tuple[str, str, int, int]]:
+    """(relative path, path, size, mtime) of every supported file under the resolved ``root``, in no order.
+
+    Plain files take one stat and no pathlib; only symbolic links are resolved (they must stay inside
+    the corpus). Same rules as os.walk without following links: hidden files and folders are skipped,
+    unreadable folders are left out."""
+    pending = [(str(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # follows links, as os.walk's split into folders and files does
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not name.startswith(".") and not entry.is_symlink():
+                    pending.append((entry.path, f"{prefix}{name}/"))
                 continue
-            note = _note_file(root, path)
-            if note is not None:
-                found.append(note)
-    return sorted(found, key=lambda n: n.source)
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in SUFFIXES:
+                continue
+            if entry.is_symlink():
+                note = _note_file(root, Path(entry.path))
+                if note is not None:
+                    yield note.source, entry.path, note.size, note.mtime_ns
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                yield prefix + name, entry.path, -1, -1
+                continue
+            if S_ISREG(info.st_mode):
+                yield prefix + name, entry.path, info.st_size, info.st_mtime_ns
 
 
 def check_corpus_dir(corpus: Path) -> Path:
@@ -174,4 +212,4 @@ def load(corpus: Path) -> tuple[list[Document], list[str]]:
     return documents, warnings
 
 
-__all__ = ["NoteFile", "Skipped", "check_corpus_dir", "decode_text", "load", "read", "scan"]
+__all__ = ["NoteFile", "Skipped", "check_corpus_dir", "decode_text", "load", "read", "scan", "stamps"]

@@ -120,7 +120,7 @@ def _load_sentence_transformer(path: Path):  # type: ignore[no-untyped-def]
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter our own progress
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bars
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # the loader raises many types for a broken folder
         raise ModelError(f"cannot load the model at {path}: {exc}") from None

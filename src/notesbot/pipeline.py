@@ -267,23 +267,29 @@ class NotesBot:
 
         return self.embedder.encode(texts, progress=step)
 
-    def is_current(self) -> bool:
-        """True when the index exists, matches this model and chunker, and no note changed on disk."""
+    def _current_manifest(self) -> Manifest | None:
+        """The index's manifest when the index exists, matches this model and chunker, and no note
+        changed on disk; None otherwise."""
         try:
             manifest = index.read_manifest(self.settings.index)
         except IndexError_:
-            return False
+            return None
         if manifest is None or self._mismatch(manifest):
-            return False
-        seen = {n.source: (n.size, n.mtime_ns) for n in corpus.scan(self.settings.corpus)}
+            return None
+        seen = corpus.stamps(self.settings.corpus)
         known: dict[str, tuple[int, ...]] = {s: (e.size, e.mtime_ns) for s, e in manifest.files.items()}
         known.update({s: tuple(stamp) for s, stamp in manifest.skipped.items()})
-        return seen == known and self._extra_files() == manifest.extra_files
+        return manifest if seen == known and self._extra_files() == manifest.extra_files else None
+
+    def is_current(self) -> bool:
+        """True when the index exists, matches this model and chunker, and no note changed on disk."""
+        return self._current_manifest() is not None
 
     def ensure_index(self, progress: Progress | None = None) -> Index:
         """The loaded index, built or updated first when it is missing or stale."""
-        if self.is_current():
-            if self._index is None or self._index.manifest.data != _manifest_data(self.settings.index):
+        manifest = self._current_manifest()
+        if manifest is not None:
+            if self._index is None or self._index.manifest.data != manifest.data:
                 try:
                     self._index = index.load(self.settings.index)
                 except IndexError_:
@@ -415,11 +421,6 @@ def _stamps(manifest: Manifest) -> tuple[dict[str, FileEntry], dict[str, list[in
     return manifest.files, manifest.extra_files, manifest.skipped
 
 
-def _manifest_data(folder: Path) -> str | None:
-    manifest = index.read_manifest(folder)
-    return manifest.data if manifest else None
-
-
 def _coverage(q_terms: set[str], weights: dict[str, float], found: set[str]) -> float:
     """IDF-weighted share of the question's terms found in ``found``; terms the notes never use
     count as rare as the rarest term they do use."""
@@ -435,7 +436,8 @@ def _unknown_names(question: str, idx: Index) -> float:
     """How many of the question's names and numbers (capitalised words not at its start, long numbers)
     the notes never mention, capped at 2."""
     names = {m.group(1) for m in NAME.finditer(question.strip())}
-    missing = [n for n in names if not set(terms(n)) <= set(idx.bm25.vocab_dict)]
+    vocabulary = idx.bm25.vocab_dict
+    missing = [n for n in names if not all(t in vocabulary for t in terms(n))]
     return float(min(2, len(missing)))
 
 

@@ -90,7 +90,8 @@ def targets(r: Results) -> list[str]:
             f"| re-index, nothing changed < 1 s | {_ms(wall)} | full build {_ms(reindex['full']['wall'])} | "
             f"{_ok(wall < 1)} |"
         )
-        embedded = re.search(r"(\d+) chunks embedded, (\d+) reused", reindex["one_file_changed"]["summary"])
+        summary = reindex["one_file_changed"]["summary"]
+        embedded = re.search(r"(\d+) (?:chunks|texts) embedded.*?, (\d+) reused", summary)
         if embedded:
             rows.append(
                 f"| one file changed: only its chunks re-embedded | {embedded.group(1)} embedded, "

@@ -82,7 +82,7 @@ def test_index_command_reports_and_is_incremental(where: list[str], capsys: pyte
     code, out, _ = run(["index", *where], capsys)
     assert code == 0 and "2 added" in out
     code, out, _ = run(["index", *where], capsys)
-    assert code == 0 and "0 added, 0 changed, 0 removed; 0 chunks embedded" in out
+    assert code == 0 and "0 added, 0 changed, 0 removed; 0 texts embedded" in out
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ class BuildReport:
         return (
             f"{self.chunks} chunks from {self.unchanged + len(self.added) + len(self.changed)} files: "
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed; "
-            f"{self.embedded} chunks embedded, {self.reused} reused"
+            f"{self.embedded} texts embedded (passages and their sentences), {self.reused} reused"
         )
 
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import queue
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +23,65 @@ from notesbot.text import words
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
+CHAT_START_TIMEOUT = 600  # seconds: indexing and the first model load on a slow 2-core runner
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def notesbot_command() -> list[str]:
+    """The installed `notesbot` console script, or `python -m notesbot` when there is none."""
+    script = Path(sys.executable).parent / "notesbot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "notesbot"]
+
+
+@contextmanager
+def chat_server(corpus: Path, index: Path, log: Path) -> Iterator[str]:
+    """`notesbot chat` with the real model in a subprocess on a free loopback port: yields its URL, then
+    stops it. Its stderr goes to ``log``, which a failed start shows."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTESBOT_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    where = ["--corpus", str(corpus), "--index", str(index), "--port", str(free_port())]
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [*notesbot_command(), "chat", *where], stdout=subprocess.PIPE, stderr=err, text=True, env=env
+        )
+        try:
+            yield _wait_for_url(proc, log)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_for_url(proc: subprocess.Popen[str], log: Path) -> str:
+    """The URL `notesbot chat` prints once it serves; fails with its stderr if it dies or takes too long."""
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = proc.stdout
+    assert stdout is not None
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + CHAT_START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        if "running at " in line:
+            return line.split("running at ", 1)[1].split()[0]
+    pytest.fail(f"notesbot chat did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 class FakeEmbedder:

@@ -4,12 +4,7 @@ through Debian's Chromium by Playwright. Screenshots go to tests/artifacts/ (ign
 from __future__ import annotations
 
 import json
-import os
-import queue
 import shutil
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,8 +14,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from .conftest import SHIPPED
-from .test_web import HOSTILE_NAME, HOSTILE_TEXT, free_port
+from .conftest import SHIPPED, chat_server
+from .test_web import HOSTILE_NAME, HOSTILE_TEXT
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -37,7 +32,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 QUESTION = "Why did Mao launch the Great Leap Forward?"
-START_TIMEOUT = 600  # seconds: indexing and the first model load on a slow 2-core runner
 WAIT = 120_000  # milliseconds for anything the server computes
 
 
@@ -49,46 +43,14 @@ class Chat:
     dialogs: list[str] = field(default_factory=list)
 
 
-def wait_for_url(proc: subprocess.Popen[str], log: Path) -> str:
-    """The URL `notesbot chat` prints once it serves; fails with its stderr if it dies or takes too long."""
-    lines: queue.Queue[str] = queue.Queue()
-    stdout = proc.stdout
-    assert stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        if "running at " in line:
-            return line.split("running at ", 1)[1].split()[0]
-    pytest.fail(f"notesbot chat did not start:\n{log.read_text(errors='replace')[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
     root = tmp_path_factory.mktemp("browser")
-    corpus, index, log = root / "corpus", root / "index", root / "chat.log"
+    corpus, index = root / "corpus", root / "index"
     shutil.copytree(SHIPPED, corpus)
     (corpus / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTESBOT_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
-    where = ["--corpus", str(corpus), "--index", str(index), "--port", str(free_port())]
-    command = [sys.executable, "-m", "notesbot", "chat", *where]
-    with log.open("w") as err:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-        try:
-            yield Chat(wait_for_url(proc, log), corpus, index / "feedback.jsonl")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with chat_server(corpus, index, root / "chat.log") as url:
+        yield Chat(url, corpus, index / "feedback.jsonl")
 
 
 @pytest.fixture(scope="module")

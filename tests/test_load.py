@@ -10,7 +10,6 @@ import json
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, SHIPPED
-from .test_web import free_port
+from .conftest import ROOT, SHIPPED, chat_server, notesbot_command
 
 CLIENTS = 20
 PER_CLIENT = 10
@@ -40,31 +38,8 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[s
     """`notesbot chat` with the real model on a free loopback port: its URL, and its --corpus and --index."""
     root = tmp_path_factory.mktemp("load")
     shutil.copytree(SHIPPED, root / "corpus")
-    where = ["--corpus", str(root / "corpus"), "--index", str(root / "index")]
-    with (root / "stderr.txt").open("w") as err:
-        server = subprocess.Popen(
-            [*notesbot(), "chat", *where, "--port", str(free_port())], stdout=subprocess.PIPE, stderr=err, text=True
-        )
-    assert server.stdout is not None
-    try:
-        deadline, url = time.monotonic() + 240, ""
-        while not url and time.monotonic() < deadline and server.poll() is None:
-            line = server.stdout.readline()
-            url = line.split(" is running at ")[1].split()[0] if " is running at " in line else ""
-        assert url.startswith("http://127.0.0.1:"), (root / "stderr.txt").read_text()
-        yield url, where
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def notesbot() -> list[str]:
-    script = Path(sys.executable).parent / "notesbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "notesbot"]
+    with chat_server(root / "corpus", root / "index", root / "stderr.txt") as url:
+        yield url, ["--corpus", str(root / "corpus"), "--index", str(root / "index")]
 
 
 @pytest.mark.model
@@ -77,7 +52,7 @@ def test_twenty_clients_at_once_get_the_single_client_answers(chat: tuple[str, l
     expected = {q: single.predict(q, api_name="/ask") for q in asked}
     assert sum(not answer["abstained"] for answer in expected.values()) >= 6
     cli = subprocess.run(
-        [*notesbot(), "ask", "-", "--json", *where], input="\n".join(asked), capture_output=True, text=True
+        [*notesbot_command(), "ask", "-", "--json", *where], input="\n".join(asked), capture_output=True, text=True
     )
     assert [json.loads(line) for line in cli.stdout.splitlines()] == list(expected.values())  # as `notesbot ask`
     results: list[tuple[str, dict[str, Any], float]] = []

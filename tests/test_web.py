@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from notesbot import NotesBot, web
 from notesbot.errors import CorpusError
 from notesbot.types import Answer, Passage, Sentence
 
-from .conftest import DATA, FakeEmbedder
+from .conftest import DATA, FakeEmbedder, free_port
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.md"
 HOSTILE_TEXT = (
@@ -44,12 +43,6 @@ SAFE_ATTRS = {
     "data-focus-end",
     "data-line",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 SECRET = "TOP SECRET: a file outside the notes folder"

@@ -23,6 +23,7 @@ def test_unchanged_corpus_embeds_nothing(notes: Path, tmp_path: Path, fake: Fake
     assert second.is_current()
     report = second.update()
     assert (report.embedded, report.chunks, fake.calls) == (0, first.chunks, [])
+    assert report.reused == first.embedded  # every vector, chunks' and sentences', is counted as reused
     assert not report.changed_anything
 
 

@@ -178,7 +178,7 @@ class NotesBot:
             raise CorpusError(f"no readable .txt, .md or .pdf notes in {self.settings.corpus}: add some notes there")
         same = (files, self._extra_files(), report.skipped)
         if old is not None and not report.changed_anything and same == _stamps(old.manifest):
-            report.reused, report.chunks = len(chunks), len(chunks)
+            report.reused, report.chunks = len(set(old.keys).union(*old.contents.sentence_keys)), len(chunks)
             return old
         return self._save(old, files, chunks, report, progress)
 

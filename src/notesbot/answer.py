@@ -196,4 +196,4 @@ def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage
     return marked
 
 
-__all__ = ["Candidate", "Signals", "compose", "confidence", "echo", "select", "type_match", "wanted_kind"]
+__all__ = ["Candidate", "Signals", "compose", "confidence", "echo", "select", "type_match"]

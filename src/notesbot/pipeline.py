@@ -353,7 +353,6 @@ class NotesBot:
         weights = retrieval.idf(idx, sorted(q_terms))
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
-        wanted = answering.wanted_kind(found.question)
         candidates = []
         for rank, chunk_id in enumerate(found.chunks[:DEFAULT_ANSWER_PASSAGES]):
             chunk = idx.chunks[chunk_id]
@@ -376,7 +375,7 @@ class NotesBot:
                         lexical,
                         sentence_terms,
                         echo=answering.echo(q_terms, sentence_terms),
-                        fit=1.0 if wanted is None or wanted.search(expanded) else 0.0,
+                        fit=answering.type_match(found.question, [expanded]),
                         title=chunking.is_title(chunk.text, start),
                     )
                 )
@@ -387,12 +386,8 @@ class NotesBot:
             coverage=_coverage(q_terms, weights, set(terms(top_text))),
             unknown_names=_unknown_names(found.question, idx),
             unknown_terms=len(q_terms - set(weights)) / max(1, len(q_terms)),
-            type_match=answering.type_match(
-                found.question,
-                [
-                    gloss.expand(idx.chunks[found.chunks[c.passage]].text[c.start : c.end])
-                    for c in answering.select(candidates)
-                ],
+            type_match=max(
+                (c.fit for c in answering.select(candidates)), default=answering.type_match(found.question, [])
             ),
         )
         return candidates, signals

@@ -1,10 +1,11 @@
 """Fit the answer confidence and the abstention threshold on the known questions.
 
-    python eval/calibrate.py [QUESTIONS.jsonl] [--corpus corpus] [--index index]
+    python eval/calibrate.py [QUESTIONS.jsonl ...] [--check QUESTIONS.jsonl] [--corpus corpus] [--index index]
 
 Collects each question's signals with abstention switched off, fits a logistic model
-(answerable = 1), prints the trade-off curve and leave-one-out estimates, and writes
-eval/results/calibration.json. Copy the printed values into DEFAULT_CALIBRATION and
+(answerable = 1) on all the given files together, prints the trade-off curve with
+leave-one-out estimates (and, with --check, the curve on a set left out of the fit),
+and writes eval/results/calibration.json. Copy the printed values into DEFAULT_CALIBRATION and
 DEFAULT_ABSTAIN_BELOW in src/notesbot/config.py.
 """
 
@@ -23,9 +24,10 @@ NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_ter
 MAX_FALSE_ABSTAIN = 0.05
 
 
-def collect(questions: Path, corpus: Path, index: Path) -> tuple[np.ndarray, np.ndarray]:
+def collect(files: list[Path], corpus: Path, index: Path) -> tuple[np.ndarray, np.ndarray]:
     bot = NotesBot(corpus, index, settings=Settings(abstain_below=0.0))
-    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in lines if line.strip()]
     features = [[bot.ask(r["question"]).signals[n] for n in NAMES] for r in rows]
     return np.array(features, dtype=float), np.array([1.0 if r["answerable"] else 0.0 for r in rows])
 
@@ -78,7 +80,8 @@ def leave_one_out(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=HERE / "questions.jsonl")
+    parser.add_argument("questions", nargs="*", type=Path, default=[HERE / "questions.jsonl"])
+    parser.add_argument("--check", type=Path, help="questions left out of the fit, to test it on")
     parser.add_argument("--corpus", type=Path, default=HERE.parent / "corpus")
     parser.add_argument("--index", type=Path, default=HERE.parent / "index")
     args = parser.parse_args()
@@ -87,12 +90,17 @@ def main() -> None:
     points = curve(prob(w, x), y)
     threshold = choose(points)
     loo = curve(leave_one_out(x, y), y)
-    print("threshold  false-abstention  abstention-recall   (leave-one-out: false / recall)")
-    for pt, cv in zip(points, loo):
+    check = loo
+    if args.check:
+        cx, cy = collect([args.check], args.corpus, args.index)
+        check = curve(prob(w, cx), cy)
+    print("threshold  false-abstention  abstention-recall   (leave-one-out: false / recall)   (check set)")
+    for pt, cv, ck in zip(points, loo, check):
         mark = "  <- chosen" if pt["threshold"] == threshold else ""
+        held = f"   {ck['false_abstention']:.3f} / {ck['abstention_recall']:.3f}" if args.check else ""
         print(
             f"  {pt['threshold']:.2f}        {pt['false_abstention']:.3f}            {pt['abstention_recall']:.3f}"
-            f"          {cv['false_abstention']:.3f} / {cv['abstention_recall']:.3f}{mark}"
+            f"          {cv['false_abstention']:.3f} / {cv['abstention_recall']:.3f}{held}{mark}"
         )
     print(f"DEFAULT_CALIBRATION = ({', '.join(f'{v:.3f}' for v in w)})  # bias, {', '.join(NAMES)}")
     print(f"DEFAULT_ABSTAIN_BELOW = {threshold}")
@@ -104,7 +112,9 @@ def main() -> None:
         "threshold": threshold,
         "curve": points,
         "loo_curve": loo,
-        "questions": str(args.questions),
+        "questions": [str(q) for q in args.questions],
+        "check": str(args.check) if args.check else None,
+        "check_curve": check if args.check else None,
         "n": int(len(y)),
         "answerable": int(y.sum()),
     }

@@ -66,7 +66,13 @@ def test_type_match() -> None:
     assert type_match("how many armies?", ["it united 2 powerful armies"]) == 1.0
     assert type_match("Why did he?", []) == 1.0
     assert type_match("how many soviet experts?", ["Sino-Soviet relations in 1958"]) == 0.0  # a year is no count
-    assert type_match("how many tons?", ["$1 billion of aid"]) == 1.0
+    assert type_match("how many tons?", ["$1 billion of aid"]) == 0.0  # a count of something else
+    assert type_match("how much aid did the US give?", ["sending $1 billion of aid to Japan"]) == 1.0
+    assert type_match("how many experts came?", ["tensions between the 2 powers grew"]) == 0.0
+    assert type_match("how much did China rely on aid?", ["China depended on USSR for aid"]) == 1.0  # a degree
+    assert type_match("How long did the alliance last?", ["it fell apart less than thirty years later"]) == 1.0
+    assert type_match("How long did Mao stay?", ["during the first years of this alliance"]) == 0.0
+    assert type_match("What was the exact date of Stalin's death?", ["Following Stalin's death"]) == 0.0
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from notesbot import NotesBot, index
+from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.errors import IndexError_, IndexLockedError
 
 from .conftest import FakeEmbedder
@@ -25,7 +26,7 @@ def test_round_trip_and_self_description(notes: Path, tmp_path: Path, fake: Fake
     manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
     assert manifest["format_version"] == 1
     assert manifest["model"] == {"name": "fake", "fingerprint": "fake-1", "dim": 64}
-    assert manifest["chunker"]["max_chars"] == 400
+    assert manifest["chunker"]["max_chars"] == DEFAULT_CHUNK_CHARS
     assert set(manifest["files"]) == {p.name for p in notes.iterdir()}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
     loaded = index.load(tmp_path / "idx")

@@ -340,7 +340,7 @@ def test_second_index_run_gets_a_clear_lock_message(built: Built, tmp_path: Path
     second = notesbot("index", "--rebuild", *where)  # while the first holds the lock
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
-    assert "42 chunks from 2 files" in out
+    assert re.search(r"\b\d+ chunks from 2 files", out), out
     assert_one_line_error(second, 1, LOCKED)
     assert "wait for it to finish" in second.stderr
     assert_answers_as_before(where, built)

@@ -19,6 +19,7 @@ from .config import (
     DEFAULT_SENTENCE_MARGIN,
     DEFAULT_TITLE_PENALTY,
 )
+from .text import terms
 from .types import Answer, Passage, Sentence
 
 
@@ -57,37 +58,75 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
     return len(sentence_terms & question_terms) / len(sentence_terms) if sentence_terms else 1.0
 
 
-WHEN = re.compile(r"^\s*(when\b|what (year|date|month|day)\b|in (what|which) year\b)", re.IGNORECASE)
-HOW_MANY = re.compile(r"^\s*(how many\b|how long\b|what (number|percentage|proportion)\b)", re.IGNORECASE)
+WHEN = re.compile(r"^\s*when\b|\b(what|which) (year|date|month|day|decade)\b|\b(exact|precise) date\b", re.IGNORECASE)
+# "how many X", "how much X" (but not "how much did ...", which asks for a degree), "what amount of X"
+HOW_MANY = re.compile(
+    r"^\s*how (many|much(?! (did|does|do|was|is|were|are|has|had|have)\b))\b|\b(what|which) (number|amount|sum|"
+    r"percentage|proportion)\b",
+    re.IGNORECASE,
+)
+HOW_LONG = re.compile(r"^\s*how long\b", re.IGNORECASE)
 MONTHS = (
     r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|january|february|march|april|may|june|july|august|"
     r"september|october|november|december"
 )
 DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|century|centuries|decades?)\b", re.IGNORECASE)
-# a count or amount: digits that are not a year, money, a percentage, or a number word
-QUANTITY = re.compile(
-    r"[$£€%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundreds?|thousands?|"
-    r"millions?|billions?|dozens?|years?|months?|weeks?|days?|decades?)\b",
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|dozens|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?"
+)
+# a count or amount: money, a percentage, digits that are not a year, or a number word
+QUANTITY = re.compile(rf"[$£€%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b({NUMBER_WORDS})\b", re.IGNORECASE)
+DURATION = re.compile(
+    rf"\b(\d[\d,.]*|{NUMBER_WORDS}|a|an|several|many|few)\s+(\w+\s+)?(years?|months?|weeks?|days?|decades?|"
+    r"centuries|century|hours?)\b|\b(decades|centuries)\b",
     re.IGNORECASE,
 )
+FOCUS_WORDS = 3  # words after "how many" that name what is counted
+NEAR = 5  # a count must come at most this many words before what it counts
 
 
-def wanted_kind(question: str) -> re.Pattern[str] | None:
-    """What a "when" question (a date) or a "how many/much" question (a quantity) needs in its answer."""
+@dataclass(frozen=True)
+class Expected:
+    """What a question's answer must hold: a date, a duration, or a count (of ``focus`` terms, when named)."""
+
+    kind: str
+    focus: frozenset[str] = frozenset()
+
+    def found_in(self, sentence: str) -> bool:
+        if self.kind == "date":
+            return bool(DATE.search(sentence))
+        if self.kind == "duration":
+            return bool(DURATION.search(sentence))
+        return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
+
+    def _counts_focus(self, sentence: str, start: int) -> bool:
+        if not self.focus:
+            return True
+        after = terms(" ".join(sentence[start:].split()[: NEAR + 1]))
+        return bool(self.focus & set(after))
+
+
+def expected(question: str) -> Expected | None:
+    """What a "when", "how long" or "how many/much X" question needs in its answer; None for other questions."""
     if WHEN.search(question):
-        return DATE
-    if HOW_MANY.search(question):
-        return QUANTITY
+        return Expected("date")
+    if HOW_LONG.search(question):
+        return Expected("duration")
+    match = HOW_MANY.search(question)
+    if match:
+        named = question[match.end() :].split()[:FOCUS_WORDS]
+        return Expected("count", frozenset(terms(" ".join(named))))
     return None
 
 
 def type_match(question: str, sentences: list[str]) -> float:
-    """1 when a "when" or "how many" question finds a date or quantity among ``sentences`` (or asks for
-    neither), else 0: an answer of the wrong kind suggests the notes do not hold the answer."""
-    wanted = wanted_kind(question)
+    """1 when a "when", "how long" or "how many" question finds a date, duration or count among
+    ``sentences`` (or asks for none), else 0: an answer of the wrong kind suggests the notes do not hold it."""
+    wanted = expected(question)
     if wanted is None:
         return 1.0
-    return 1.0 if any(wanted.search(s) for s in sentences) else 0.0
+    return 1.0 if any(wanted.found_in(s) for s in sentences) else 0.0
 
 
 @dataclass(frozen=True)

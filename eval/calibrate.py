@@ -21,6 +21,8 @@ from notesbot import NotesBot, Settings
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match")
+# the direction each signal may move the confidence: more evidence never lowers it, unknown words never raise it
+SIGNS = (1, 1, 1, -1, -1, 1)
 MAX_FALSE_ABSTAIN = 0.05
 
 
@@ -32,7 +34,20 @@ def collect(files: list[Path], corpus: Path, index: Path) -> tuple[np.ndarray, n
     return np.array(features, dtype=float), np.array([1.0 if r["answerable"] else 0.0 for r in rows])
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50) -> np.ndarray:
+def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression whose weights keep the signs of SIGNS: a signal fitted with the wrong sign (which
+    only collinearity with another gives it) is dropped, its weight 0, and the rest refitted."""
+    free = np.ones(x.shape[1], dtype=bool)
+    while True:
+        w = np.zeros(x.shape[1] + 1)
+        w[np.concatenate([[True], free])] = newton(x[:, free], y)
+        wrong = free & (np.sign(w[1:]) * np.array(SIGNS) < 0)
+        if not wrong.any():
+            return w
+        free &= ~wrong
+
+
+def newton(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 50) -> np.ndarray:
     """Logistic regression by Newton's method with a small ridge penalty (bias not penalised)."""
     design = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(design.shape[1])
@@ -65,7 +80,8 @@ def curve(p: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
 
 
 def choose(points: list[dict[str, float]]) -> float:
-    """The highest threshold whose false abstention on answerable questions stays within bounds."""
+    """The threshold with the best abstention recall whose false abstention on answerable questions stays
+    within bounds."""
     allowed = [pt for pt in points if pt["false_abstention"] <= MAX_FALSE_ABSTAIN]
     return max(allowed, key=lambda pt: (pt["abstention_recall"], -pt["threshold"]))["threshold"] if allowed else 0.05
 
@@ -88,8 +104,8 @@ def main() -> None:
     x, y = collect(args.questions, args.corpus, args.index)
     w = fit(x, y)
     points = curve(prob(w, x), y)
-    threshold = choose(points)
     loo = curve(leave_one_out(x, y), y)
+    threshold = choose(loo)  # on the leave-one-out curve: in-sample false abstention is optimistic
     check = loo
     if args.check:
         cx, cy = collect([args.check], args.corpus, args.index)

@@ -96,6 +96,22 @@ def test_readme_question_gets_a_cited_extractive_answer(bot: NotesBot) -> None:
         assert sentence.text in notes.split("\n")[sentence.line - 1]
 
 
+def test_the_passage_holding_the_answer_comes_first(bot: NotesBot) -> None:
+    for question in (
+        QUESTION,
+        "What did Mao think of Khrushchev as a leader?",
+        "Why did the United States isolate China after the war?",
+        "What happened at the swimming pool?",
+    ):
+        result = bot.ask(question)
+        assert not result.abstained, question
+        first = result.sentences[0]
+        assert first.passage == 0 and first.text in result.passages[0].text, (question, first)
+        assert result.passages[0].highlights, "the answer's sentences are marked in the first passage"
+    retrieved = [p.citation for p in bot.search(QUESTION, k=5, mode="bm25")]
+    assert retrieved == [p.citation for p in bot.ask(QUESTION, k=5, mode="bm25").passages], "bm25 keeps its order"
+
+
 def test_off_topic_and_absent_questions_abstain(bot: NotesBot) -> None:
     for question in (
         "How does photosynthesis turn sunlight into energy?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -342,7 +342,18 @@ class NotesBot:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
         hits = hits[:k]
         passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
-        return _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages)
+        found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages)
+        return self._answer_first(found) if mode != "bm25" else found
+
+    def _answer_first(self, found: _Retrieved) -> _Retrieved:
+        """The top passages (those answers are drawn from) reordered by their best sentence's score, so the
+        passage holding the answer comes first; the rest keep their retrieval order. Each keeps its score."""
+        best: dict[int, float] = {}
+        for cand in self._evidence(found)[0]:
+            best[cand.passage] = max(best.get(cand.passage, -np.inf), cand.score)
+        head = sorted(range(min(DEFAULT_ANSWER_PASSAGES, len(found.chunks))), key=lambda i: -best.get(i, -np.inf))
+        order = head + list(range(len(head), len(found.chunks)))
+        return replace(found, chunks=[found.chunks[i] for i in order], passages=[found.passages[i] for i in order])
 
     def _evidence(self, found: _Retrieved) -> tuple[list[answering.Candidate], answering.Signals]:
         """Sentences of the top passages scored against the question, and the question's signals."""

@@ -89,7 +89,11 @@ STARTERS = [
     "Why",
     "How",
 ]
-RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\s+\S)")
+# ... or a capitalised past participle or adverb after a lower-case word ("... humiliate him Organised a ..."),
+# which names nothing, so it starts a sentence
+RUN_ON = re.compile(
+    rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\s+\S)|(?<=[a-z])\s+(?=[A-Z][a-z]{{3,}}(?:ed|ly)\s+[a-z])"
+)
 MIN_WORDS = 3
 
 

@@ -150,3 +150,16 @@ def test_a_sentence_going_on_from_its_heading_knows_its_subject() -> None:
     )
     assert chunk.subject_of(text.index("was")) == "2 The Great Leap Forward"
     assert chunk.subject_of(text.index("USSR")) == ""
+
+
+def test_a_span_starting_mid_sentence_carries_the_sentence_before_it() -> None:
+    first = "China had been at war for decades. Thus, it needed economic aid to fix its infrastructure,"
+    second = "build its heavy industry, and attend to its runaway inflation. It wanted fair trade."
+    chunks = chunk_document(_doc(f"{first}\n\n{second}"), max_chars=120)
+    assert [c.start_line for c in chunks] == [1, 3]
+    lead = "Thus, it needed economic aid to fix its infrastructure,"
+    assert chunks[0].lead_in == "" and chunks[1].lead_in == lead
+    assert chunks[1].embed_text.startswith(lead + "\nbuild its heavy")
+    assert chunks[1].sentence_texts()[0] == f"{lead}\nbuild its heavy industry, and attend to its runaway inflation."
+    assert chunks[1].sentence_texts()[1] == "It wanted fair trade."
+    assert chunks[1].subject_of(0) == lead and chunks[1].subject_of(chunks[1].text.index("It")) == ""

@@ -31,8 +31,20 @@ def test_run_on_note_lines_split_at_linking_words() -> None:
     ]
 
 
+def test_run_on_note_lines_split_at_a_capitalised_participle_or_adverb() -> None:
+    assert texts("M set out to humiliate him Organised a photo at the pool") == [
+        "M set out to humiliate him",
+        "Organised a photo at the pool",
+    ]
+    assert texts("K agreed to share secrets Eventually he changed his mind") == [
+        "K agreed to share secrets",
+        "Eventually he changed his mind",
+    ]
+
+
 def test_names_inside_a_line_do_not_split_it() -> None:
     assert len(texts("Mao was less inclined to follow K because of his reluctance to back China over Taiwan")) == 1
+    assert len(texts("the talks were held in Beijing with Ahmed present")) == 1
 
 
 def test_prose_sentences_and_abbreviations() -> None:

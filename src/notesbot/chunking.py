@@ -34,7 +34,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 4, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 5, "max_chars": max_chars}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -236,8 +236,16 @@ class _Packer:
                 end=end,
                 context=" > ".join(c for c in context if c),
                 sentences=tuple(sentences.split(text)),
+                lead_in=self.lead_in(start) if text[:1].islower() else "",
             )
         )
+
+    def lead_in(self, start: int) -> str:
+        """The sentence that ends just before ``start``, on the nearest line above or earlier on its line."""
+        before = self.doc.text[:start].rstrip()
+        line = before[before.rfind("\n") + 1 :]
+        spans = sentences.split(line)
+        return line[spans[-1][0] : spans[-1][1]] if spans else ""
 
 
 def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:

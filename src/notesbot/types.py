@@ -24,7 +24,8 @@ class Chunk:
     """A span of a document: ``text == document.text[start:end]``.
 
     ``start_line`` and ``end_line`` are 1-based and inclusive; ``heading`` is the breadcrumb
-    of outline items or Markdown headings above the span (``None`` for plain prose).
+    of outline items or Markdown headings above the span (``None`` for plain prose). ``lead_in`` is the
+    sentence before a span that starts mid-sentence (a paragraph broken by a blank line or a split).
     """
 
     text: str
@@ -36,18 +37,20 @@ class Chunk:
     end: int
     context: str = ""
     sentences: tuple[tuple[int, int], ...] = ()
+    lead_in: str = ""
 
     @property
     def embed_text(self) -> str:
-        """The text that is embedded and BM25-indexed: breadcrumb context, then the span."""
-        return f"{self.context}\n{self.text}" if self.context else self.text
+        """The text that is embedded and BM25-indexed: breadcrumb context, lead-in, then the span."""
+        return "\n".join(part for part in (self.context, self.lead_in, self.text) if part)
 
     def sentence_texts(self) -> list[str]:
-        """Each sentence with the headings above its line in front: what a sentence vector embeds."""
+        """Each sentence with the headings above its line (or, for the span's opening words, the lead-in)
+        in front: what a sentence vector embeds."""
         out = []
         for a, b in self.sentences:
-            above = self.headings_above(a)
-            out.append("\n".join([" > ".join(above), self.text[a:b]]) if above else self.text[a:b])
+            above = " > ".join(self.headings_above(a)) or (self.lead_in if a == 0 else "")
+            out.append("\n".join([above, self.text[a:b]]) if above else self.text[a:b])
         return out
 
     def headings_above(self, offset: int) -> list[str]:
@@ -60,10 +63,12 @@ class Chunk:
 
     def subject_of(self, start: int) -> str:
         """For a sentence that goes on from its heading (it starts in lower case, as in ``2 The Great Leap
-        Forward`` / ``2.1 was a rejection of ...``), that heading; otherwise ""."""
-        first = self.text[start : start + 1]
+        Forward`` / ``2.1 was a rejection of ...``), that heading; for the span's opening words when the
+        span starts mid-sentence, the lead-in; otherwise ""."""
+        if not self.text[start : start + 1].islower():
+            return ""
         above = self.headings_above(start)
-        return above[-1] if above and first.islower() else ""
+        return above[-1] if above else (self.lead_in if start == 0 else "")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -32,6 +32,7 @@ def test_learns_initials_acronyms_years_and_short_forms_from_another_corpus() ->
     assert full["D"] == "Darwin"
     assert full["M"] == "Mendel"
     assert full["TER"] == "The Endoplasmic Reticulum"
+    assert full["ER"] == "Endoplasmic Reticulum"  # the same acronym written without its article
     assert full["59"] == "1859"
     assert full["bio"] == "biology"
     assert all(t.evidence for t in glossary.terms.values())

@@ -37,10 +37,10 @@ DEFAULT_TITLE_PENALTY = 0.2  # for a section title ("6 Personalities"), which na
 DEFAULT_SENTENCE_MARGIN = 0.25  # further sentences must score within this of the best
 DEFAULT_REDUNDANCY = 0.7  # a sentence sharing this share of its terms with a chosen one is left out
 # logistic confidence: bias, then weights of best_dense, best_lexical, coverage, unknown_names, unknown_terms,
-# type_match (fitted by eval/calibrate.py on eval/questions.jsonl and eval/more-questions.jsonl; its output
-# lists the trade-off curve, and eval/fresh-questions.jsonl, left out of the fit, checks it)
-DEFAULT_CALIBRATION = (-8.700, 9.510, 0.000, 0.337, -1.645, -1.038, 4.429)
-DEFAULT_ABSTAIN_BELOW = 0.55  # answer only when the confidence reaches this (eval/calibrate.py)
+# type_match (fitted by eval/calibrate.py on eval/questions.jsonl, more-questions.jsonl and short-questions.jsonl;
+# its output lists the trade-off curve, and eval/fresh-questions.jsonl, left out of the fit, checks it)
+DEFAULT_CALIBRATION = (-7.706, 8.441, 0.974, 0.877, -1.472, -1.985, 3.677)
+DEFAULT_ABSTAIN_BELOW = 0.45  # answer only when the confidence reaches this (eval/calibrate.py)
 MAX_QUESTION_CHARS = 2000
 # Dense search is exact below this many chunks and FAISS HNSW from it on: exact search costs about 0.2 ms
 # per 1,000 chunks on 2 cores, HNSW about 1-2 ms at any size (see docs/scaling.md, BENCHMARKS.md).

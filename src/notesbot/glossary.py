@@ -13,6 +13,7 @@ import tomllib
 from .errors import ConfigError
 
 GLOSSARY_FILE = "glossary.toml"
+LEARNER_VERSION = 2  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
 INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
@@ -195,6 +196,9 @@ def _acronyms(texts: dict[str, str]) -> list[Term]:
         if match:
             full = " ".join(match.group(0).split())
             terms.append(Term(acronym, full, "acronym", evidence=f"the notes spell out {full!r}"))
+            if re.match(r"The\s", full) and len(acronym) > 2:  # TGLF: students also write GLF
+                bare = full.split(None, 1)[1]
+                terms.append(Term(acronym[1:], bare, "acronym", evidence=f"{acronym} without its article"))
     return terms
 
 
@@ -265,4 +269,13 @@ def load_vocabulary(model_path: Path) -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w.islower())
 
 
-__all__ = ["GLOSSARY_FILE", "Glossary", "Term", "learn", "load_vocabulary", "merge", "read_user_file"]
+__all__ = [
+    "GLOSSARY_FILE",
+    "LEARNER_VERSION",
+    "Glossary",
+    "Term",
+    "learn",
+    "load_vocabulary",
+    "merge",
+    "read_user_file",
+]

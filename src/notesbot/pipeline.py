@@ -108,8 +108,7 @@ class NotesBot:
 
     def chunker(self) -> dict[str, object]:
         params = chunking.chunker_params(self.settings.chunk_chars)
-        if not self.settings.glossary:
-            params["glossary"] = False
+        params["glossary"] = glossary.LEARNER_VERSION if self.settings.glossary else False
         if not self.settings.sentence_vectors:
             params["sentence_vectors"] = False
         return params
@@ -360,7 +359,7 @@ class NotesBot:
         idx, query = found.index, found.query
         assert query is not None
         gloss = glossary.Glossary.from_dict(idx.glossary)
-        q_terms = set(terms(found.question))
+        q_terms = set(terms(found.question)) - FRAMING
         weights = retrieval.idf(idx, sorted(q_terms))
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
@@ -405,6 +404,17 @@ class NotesBot:
 
     def ask_many(self, questions: list[str], k: int | None = None, mode: str | None = None) -> list[Answer]:
         return [self.ask(q, k, mode) for q in questions]
+
+
+# Words that frame a question rather than name what it is about ("tell me about the swimming pool incident"):
+# left out of the answer's evidence and of the signals, so notes that never say "incident" are no sign that
+# the answer is missing.
+FRAMING = frozenset(
+    terms(
+        "tell me about explain describe please give list summarise summarize summary overview happen happened "
+        "happening incident event episode affair thing things situation story"
+    )
+)
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:

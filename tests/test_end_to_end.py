@@ -112,6 +112,22 @@ def test_the_passage_holding_the_answer_comes_first(bot: NotesBot) -> None:
     assert retrieved == [p.citation for p in bot.ask(QUESTION, k=5, mode="bm25").passages], "bm25 keeps its order"
 
 
+def test_a_misspelt_question_is_answered_and_says_how_it_was_read(bot: NotesBot) -> None:
+    result = bot.ask("tell me about the swiming pool incident")
+    assert not result.abstained and result.answer and "rubber ring" in result.answer
+    assert 'read "swiming" as "swimming"' in result.notices
+
+
+def test_short_questions_in_the_notes_words_are_answered(bot: NotesBot) -> None:
+    for question, words in (
+        ("what was the honeymoon period?", "honeymoon period"),
+        ("atom-free zone", "atom-free zone"),
+        ("why did M launch the GLF?", "distancing himself"),
+    ):
+        result = bot.ask(question)
+        assert not result.abstained and words in (result.answer or ""), (question, result.confidence)
+
+
 def test_off_topic_and_absent_questions_abstain(bot: NotesBot) -> None:
     for question in (
         "How does photosynthesis turn sunlight into energy?",

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as answering
-from . import chunking, corpus, glossary, index, retrieval
+from . import chunking, corpus, glossary, index, retrieval, spelling
 from .config import DEFAULT_ANSWER_PASSAGES, MAX_QUESTION_CHARS, Settings, check_k, check_mode, settings_from_env
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
@@ -58,6 +58,7 @@ class _Retrieved:
     query: np.ndarray | None
     chunks: list[int]
     passages: list[Passage]
+    respelt: list[tuple[str, str]] = field(default_factory=list)
 
 
 class NotesBot:
@@ -80,6 +81,7 @@ class NotesBot:
         self._embedder = embedder
         self._query_encoder: Embedder | None = None
         self._index: Index | None = None
+        self._words: frozenset[str] | None = None  # the model's whole words, loaded on the first misspelling
         self.last_report: BuildReport | None = None
 
     # -- models -------------------------------------------------------------------------
@@ -313,7 +315,7 @@ class NotesBot:
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
         candidates, signals = self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
-        result.notices.extend(notices)
+        result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
 
     def _retrieve(
@@ -323,7 +325,11 @@ class NotesBot:
         k = check_k(k or self.settings.k)
         mode = check_mode(mode or self.settings.mode)
         idx = self.ensure_index()
-        expanded = glossary.Glossary.from_dict(idx.glossary).expand(question)
+        gloss = glossary.Glossary.from_dict(idx.glossary)
+        question, respelt = spelling.correct(
+            question, lambda term: retrieval.document_frequency(idx, term), lambda word: self._is_word(word, gloss)
+        )
+        expanded = gloss.expand(question)
         query = None if mode == "bm25" and not need_vector else self.query_encoder.encode([expanded])[0]
         wanted = len(idx.chunks) if sources else k
         hits = retrieval.search(
@@ -341,8 +347,14 @@ class NotesBot:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
         hits = hits[:k]
         passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
-        found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages)
+        found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt)
         return self._answer_first(found) if mode != "bm25" else found
+
+    def _is_word(self, word: str, gloss: glossary.Glossary) -> bool:
+        """An English word the model knows, or a word of a name the glossary learned (for spelling)."""
+        if self._words is None:
+            self._words = glossary.load_vocabulary(resolve_model(self.settings.model).path)
+        return word in self._words or any(word in t.full.lower().split() for t in gloss.terms.values())
 
     def _answer_first(self, found: _Retrieved) -> _Retrieved:
         """The top passages (those answers are drawn from) reordered by their best sentence's score, so the

@@ -57,6 +57,15 @@ def idf(index: Index, query_terms: list[str]) -> dict[str, float]:
     return out
 
 
+def document_frequency(index: Index, term: str) -> int:
+    """How many chunks hold ``term`` (0 for a term the index does not know)."""
+    tid = index.bm25.vocab_dict.get(term)
+    if tid is None:
+        return 0
+    indptr = index.bm25.scores["indptr"]
+    return int(indptr[tid + 1] - indptr[tid])
+
+
 def rrf(rankings: list[list[Hit]], k: int = DEFAULT_RRF_K, weights: list[float] | None = None) -> list[Hit]:
     """Reciprocal rank fusion: each list adds ``weight / (k + rank)`` to its chunks."""
     weights = weights or [1.0] * len(rankings)
@@ -110,4 +119,4 @@ def search(
     return rrf(rankings, rrf_k, [2 * w for w in weights])[:k]  # equal weights give plain RRF's scores
 
 
-__all__ = ["Hit", "bm25", "idf", "convex", "dense", "rrf", "search"]
+__all__ = ["Hit", "bm25", "convex", "dense", "document_frequency", "idf", "rrf", "search"]

@@ -68,6 +68,7 @@ def test_type_match() -> None:
     assert type_match("how many soviet experts?", ["Sino-Soviet relations in 1958"]) == 0.0  # a year is no count
     assert type_match("how many tons?", ["$1 billion of aid"]) == 0.0  # a count of something else
     assert type_match("how much aid did the US give?", ["sending $1 billion of aid to Japan"]) == 1.0
+    assert type_match("how much US (United States) aid went?", ["sending $1 billion of aid to Japan"]) == 1.0
     assert type_match("how many experts came?", ["tensions between the 2 powers grew"]) == 0.0
     assert type_match("how much did China rely on aid?", ["China depended on USSR for aid"]) == 1.0  # a degree
     assert type_match("How long did the alliance last?", ["it fell apart less than thirty years later"]) == 1.0

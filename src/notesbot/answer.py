@@ -83,6 +83,7 @@ DURATION = re.compile(
     re.IGNORECASE,
 )
 FOCUS_WORDS = 3  # words after "how many" that name what is counted
+EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts
 
 
@@ -115,7 +116,7 @@ def expected(question: str) -> Expected | None:
         return Expected("duration")
     match = HOW_MANY.search(question)
     if match:
-        named = question[match.end() :].split()[:FOCUS_WORDS]
+        named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
         return Expected("count", frozenset(terms(" ".join(named))))
     return None
 

@@ -408,9 +408,7 @@ class NotesBot:
             coverage=_coverage(q_terms, weights, set(terms(top_text))),
             unknown_names=_unknown_names(found.question, idx),
             unknown_terms=len(q_terms - set(weights)) / max(1, len(q_terms)),
-            type_match=next(
-                (c.fit for c in answering.select(candidates)), answering.type_match(found.question, [])
-            ),
+            type_match=next((c.fit for c in answering.select(candidates)), answering.type_match(found.question, [])),
         )
         return candidates, signals
 

@@ -35,8 +35,9 @@ def collect(files: list[Path], corpus: Path, index: Path) -> tuple[np.ndarray, n
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Logistic regression whose weights keep the signs of SIGNS: a signal fitted with the wrong sign (which
-    only collinearity with another gives it) is dropped, its weight 0, and the rest refitted."""
+    """Logistic regression whose weights keep the signs of SIGNS: the signals fitted with the wrong sign (which
+    only collinearity with another gives them) are dropped, their weights 0, and the rest refitted, until no
+    sign is wrong; a dropped signal does not come back."""
     free = np.ones(x.shape[1], dtype=bool)
     while True:
         w = np.zeros(x.shape[1] + 1)

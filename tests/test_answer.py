@@ -74,6 +74,11 @@ def test_type_match() -> None:
     assert type_match("How long did the alliance last?", ["it fell apart less than thirty years later"]) == 1.0
     assert type_match("How long did Mao stay?", ["during the first years of this alliance"]) == 0.0
     assert type_match("What was the exact date of Stalin's death?", ["Following Stalin's death"]) == 0.0
+    assert type_match("When did it end?", ["it may have ended there"]) == 0.0  # the verb, not the month
+    assert type_match("When did it end?", ["it ended in May 1958"]) == 1.0
+    assert type_match("What day-to-day problems were there?", ["no dates here"]) == 1.0  # not a date question
+    assert type_match("Roughly how many were killed?", ["the 2 powers were at odds"]) == 0.0
+    assert type_match("Roughly how many were killed?", ["about 30 million killed"]) == 1.0
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:

@@ -163,3 +163,12 @@ def test_a_span_starting_mid_sentence_carries_the_sentence_before_it() -> None:
     assert chunks[1].sentence_texts()[0] == f"{lead}\nbuild its heavy industry, and attend to its runaway inflation."
     assert chunks[1].sentence_texts()[1] == "It wanted fair trade."
     assert chunks[1].subject_of(0) == lead and chunks[1].subject_of(chunks[1].text.index("It")) == ""
+
+
+def test_a_lead_in_only_follows_an_unfinished_sentence_and_is_short() -> None:
+    finished = chunk_document(_doc("The war ended in 1953.\n\nnotes in lower case go on here."), max_chars=40)
+    assert len(finished) == 2 and [c.lead_in for c in finished] == ["", ""]
+    long_line = "word " * 200 + "and then it needed"
+    chunks = chunk_document(_doc(f"{long_line}\n\nmore aid for its industry."), max_chars=1030)
+    lead = chunks[-1].lead_in
+    assert 0 < len(lead) <= 150 and lead.endswith("it needed") and not lead.startswith(" ")

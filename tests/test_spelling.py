@@ -31,3 +31,14 @@ def test_real_words_short_words_and_unknown_names_are_left_alone() -> None:
         "the swimm pool",  # under seven letters: too many real neighbours to guess
     ):
         assert correct(question, frequency, is_word) == (question, [])
+
+
+def test_very_long_and_non_ascii_words_are_left_alone() -> None:
+    long_word = "swiming" * 300
+    assert correct(f"the {long_word} pool", frequency, is_word) == (f"the {long_word} pool", [])
+    assert correct("the swimmïng pool in Zürich", frequency, is_word) == ("the swimmïng pool in Zürich", [])
+
+
+def test_a_corrected_name_keeps_its_capital_only() -> None:
+    text, _ = correct("Krushchev", frequency, lambda w: w == "khrushchev")
+    assert text == "Khrushchev"

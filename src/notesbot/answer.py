@@ -58,19 +58,22 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
     return len(sentence_terms & question_terms) / len(sentence_terms) if sentence_terms else 1.0
 
 
-WHEN = re.compile(r"^\s*when\b|\b(what|which) (year|date|month|day|decade)\b|\b(exact|precise) date\b", re.IGNORECASE)
+WHEN = re.compile(
+    r"^\s*when\b|\b(what|which) (year|date|month|day|decade)(?![\w-])|\b(exact|precise) date\b", re.IGNORECASE
+)
 # "how many X", "how much X" (but not "how much did ...", which asks for a degree), "what amount of X"
 HOW_MANY = re.compile(
-    r"^\s*how (many|much(?! (did|does|do|was|is|were|are|has|had|have)\b))\b|\b(what|which) (number|amount|sum|"
+    r"\bhow (many|much(?! (did|does|do|was|is|were|are|has|had|have)\b))\b|\b(what|which) (number|amount|sum|"
     r"percentage|proportion)\b",
     re.IGNORECASE,
 )
 HOW_LONG = re.compile(r"^\s*how long\b", re.IGNORECASE)
+# capitalised, so the verbs "may" and "march" are not months
 MONTHS = (
-    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December"
 )
-DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|century|centuries|decades?)\b", re.IGNORECASE)
+DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|(?i:century|centuries|decades?))\b")
 NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|dozens|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?"
@@ -83,6 +86,7 @@ DURATION = re.compile(
     re.IGNORECASE,
 )
 FOCUS_WORDS = 3  # words after "how many" that name what is counted
+AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts
 
@@ -117,7 +121,7 @@ def expected(question: str) -> Expected | None:
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
-        return Expected("count", frozenset(terms(" ".join(named))))
+        return Expected("count", frozenset(terms(" ".join(named))) - AUXILIARIES)
     return None
 
 

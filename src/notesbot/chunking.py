@@ -15,6 +15,7 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 SENTENCE_END = tuple(".!?:\"')]")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 CHUNKER_NAME = "outline-markdown-paragraph"
+LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 5, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 6, "max_chars": max_chars}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -241,11 +242,19 @@ class _Packer:
         )
 
     def lead_in(self, start: int) -> str:
-        """The sentence that ends just before ``start``, on the nearest line above or earlier on its line."""
+        """For a span that starts mid-sentence (the text before it stops without a full stop), the last
+        sentence before it, on the nearest line above or earlier on its line: at most its last
+        LEAD_IN_CHARS characters, from a word start."""
         before = self.doc.text[:start].rstrip()
         line = before[before.rfind("\n") + 1 :]
         spans = sentences.split(line)
-        return line[spans[-1][0] : spans[-1][1]] if spans else ""
+        if not spans or line.endswith((".", "!", "?")):
+            return ""
+        sentence = line[spans[-1][0] : spans[-1][1]]
+        if len(sentence) <= LEAD_IN_CHARS:
+            return sentence
+        tail = sentence[-LEAD_IN_CHARS:]
+        return tail[tail.find(" ") + 1 :] if " " in tail else tail
 
 
 def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:

@@ -21,6 +21,15 @@ from .types import Answer, Chunk, Passage
 Progress = Callable[[int, int], None]
 
 
+# Words that frame a question rather than name what it is about ("tell me about the swimming pool incident").
+# The asking words are left out of the answer's evidence and of the signals; the generic nouns too when the
+# notes never use them, so notes that never say "incident" are no sign that the answer is missing.
+ASKING = frozenset(terms("tell me about explain describe please give summarise summarize"))
+GENERIC = frozenset(
+    terms("list summary overview happen happened happening incident event episode affair thing things situation story")
+)
+
+
 @dataclass
 class BuildReport:
     """What an index update did."""
@@ -371,7 +380,11 @@ class NotesBot:
         idx, query = found.index, found.query
         assert query is not None
         gloss = glossary.Glossary.from_dict(idx.glossary)
-        q_terms = set(terms(found.question)) - FRAMING
+        q_terms = {
+            t
+            for t in terms(found.question)
+            if t not in ASKING and (t not in GENERIC or retrieval.document_frequency(idx, t))
+        }
         weights = retrieval.idf(idx, sorted(q_terms))
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
@@ -414,17 +427,6 @@ class NotesBot:
 
     def ask_many(self, questions: list[str], k: int | None = None, mode: str | None = None) -> list[Answer]:
         return [self.ask(q, k, mode) for q in questions]
-
-
-# Words that frame a question rather than name what it is about ("tell me about the swimming pool incident"):
-# left out of the answer's evidence and of the signals, so notes that never say "incident" are no sign that
-# the answer is missing.
-FRAMING = frozenset(
-    terms(
-        "tell me about explain describe please give list summarise summarize summary overview happen happened "
-        "happening incident event episode affair thing things situation story"
-    )
-)
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:

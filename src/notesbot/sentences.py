@@ -25,6 +25,7 @@ STARTERS = [
     "Nonetheless",
     "Consequently",
     "Finally",
+    "Eventually",
     "Firstly",
     "Secondly",
     "Additionally",
@@ -89,11 +90,10 @@ STARTERS = [
     "Why",
     "How",
 ]
-# ... or a capitalised past participle or adverb after a lower-case word ("... humiliate him Organised a ..."),
-# which names nothing, so it starts a sentence
-RUN_ON = re.compile(
-    rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\s+\S)|(?<=[a-z])\s+(?=[A-Z][a-z]{{3,}}(?:ed|ly)\s+[a-z])"
-)
+RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\s+\S)")
+# ... or at a capitalised past participle with a verb's ending ("... humiliate him Organised a photo ..."), which
+# names nothing: between lower-case words only (not "the United States", "met Alfred and")
+PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en|er|t)ed\s+[a-z])")
 MIN_WORDS = 3
 
 
@@ -128,7 +128,8 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
 
 
 def _run_on(line: str, a: int, b: int) -> list[tuple[int, int]]:
-    cuts = [a] + [a + m.start() for m in RUN_ON.finditer(line[a:b])] + [b]
+    inner = [m.start() for m in RUN_ON.finditer(line[a:b])] + [m.end(1) for m in PARTICIPLE.finditer(line[a:b])]
+    cuts = [a] + [a + c for c in sorted(set(inner))] + [b]
     return [(x, y) for x, y in zip(cuts, cuts[1:]) if line[x:y].strip()]
 
 

@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 from .text import terms
 
-WORD = re.compile(r"\b[A-Za-z]{7,}\b(?!['’]t\b)")  # shorter words have too many real neighbours; not "shouldn't"
+WORD = re.compile(r"\b[A-Za-z]{7,25}\b(?!['’]t\b)")  # shorter words have too many real neighbours; not "shouldn't"
 LETTERS = string.ascii_lowercase
 
 
 def correct(
     question: str, frequency: Callable[[str], int], is_word: Callable[[str], bool]
 ) -> tuple[str, list[tuple[str, str]]]:
-    """``question`` with each word of seven letters or more that is neither a real word nor a term of the notes
+    """``question`` with each word of seven to 25 letters that is neither a real word nor a term of the notes
     replaced by the commonest real word one edit away (a letter deleted, inserted, replaced or two swapped)
     whose term the notes use. ``frequency(term)`` is the number of passages holding a term; ``is_word(word)``
     tells real words, so "wearing" stays "wearing" and "incident" is not read as "insident". Returns the text
@@ -30,7 +30,7 @@ def correct(
         best = max(found, key=lambda w: (_frequency(w, frequency), w), default=None)
         if best is None:
             return word
-        fixed = best.capitalize() if word[0].isupper() else best
+        fixed = best[0].upper() + best[1:] if word[0].isupper() else best
         changes.append((word, fixed))
         return fixed
 

@@ -68,6 +68,7 @@ class _Retrieved:
     chunks: list[int]
     passages: list[Passage]
     respelt: list[tuple[str, str]] = field(default_factory=list)
+    evidence: tuple[list[answering.Candidate], answering.Signals] | None = None  # once scored
 
 
 class NotesBot:
@@ -322,7 +323,7 @@ class NotesBot:
         """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
         cleaned, notices = clean_question(question)
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
-        candidates, signals = self._evidence(found)
+        candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
@@ -367,13 +368,24 @@ class NotesBot:
 
     def _answer_first(self, found: _Retrieved) -> _Retrieved:
         """The top passages (those answers are drawn from) reordered by their best sentence's score, so the
-        passage holding the answer comes first; the rest keep their retrieval order. Each keeps its score."""
+        passage holding the answer comes first; the rest keep their retrieval order. Each keeps its score.
+
+        The scored sentences move with their passages. Their signals stay valid: moving the best sentence's
+        passage up only raises its score and lowers or keeps the others', so the same sentence leads."""
+        candidates, signals = self._evidence(found)
         best: dict[int, float] = {}
-        for cand in self._evidence(found)[0]:
+        for cand in candidates:
             best[cand.passage] = max(best.get(cand.passage, -np.inf), cand.score)
         head = sorted(range(min(DEFAULT_ANSWER_PASSAGES, len(found.chunks))), key=lambda i: -best.get(i, -np.inf))
         order = head + list(range(len(head), len(found.chunks)))
-        return replace(found, chunks=[found.chunks[i] for i in order], passages=[found.passages[i] for i in order])
+        rank = {old: new for new, old in enumerate(order)}
+        moved = [replace(c, passage=rank[c.passage]) for c in candidates]
+        return replace(
+            found,
+            chunks=[found.chunks[i] for i in order],
+            passages=[found.passages[i] for i in order],
+            evidence=(moved, signals),
+        )
 
     def _evidence(self, found: _Retrieved) -> tuple[list[answering.Candidate], answering.Signals]:
         """Sentences of the top passages scored against the question, and the question's signals."""

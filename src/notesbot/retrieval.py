@@ -46,13 +46,11 @@ def bm25(index: Index, question: str, n: int) -> list[Hit]:
 
 def idf(index: Index, query_terms: list[str]) -> dict[str, float]:
     """BM25 inverse document frequency of each term known to the index (unknown terms are left out)."""
-    indptr = index.bm25.scores["indptr"]
     n = max(1, int(index.bm25.scores["num_docs"]))
     out = {}
     for term in query_terms:
-        tid = index.bm25.vocab_dict.get(term)
-        if tid is not None and term:
-            df = int(indptr[tid + 1] - indptr[tid])
+        if term and term in index.bm25.vocab_dict:
+            df = document_frequency(index, term)
             out[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
     return out
 

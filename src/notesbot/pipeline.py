@@ -336,8 +336,9 @@ class NotesBot:
         mode = check_mode(mode or self.settings.mode)
         idx = self.ensure_index()
         gloss = glossary.Glossary.from_dict(idx.glossary)
+        names = {w for t in gloss.terms.values() for w in t.full.lower().split()}
         question, respelt = spelling.correct(
-            question, lambda term: retrieval.document_frequency(idx, term), lambda word: self._is_word(word, gloss)
+            question, lambda term: retrieval.document_frequency(idx, term), lambda word: self._is_word(word, names)
         )
         expanded = gloss.expand(question)
         query = None if mode == "bm25" and not need_vector else self.query_encoder.encode([expanded])[0]
@@ -360,11 +361,11 @@ class NotesBot:
         found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt)
         return self._answer_first(found) if mode != "bm25" else found
 
-    def _is_word(self, word: str, gloss: glossary.Glossary) -> bool:
-        """An English word the model knows, or a word of a name the glossary learned (for spelling)."""
+    def _is_word(self, word: str, names: set[str]) -> bool:
+        """An English word the model knows, or one of ``names``, the words of the glossary's full forms."""
         if self._words is None:
             self._words = glossary.load_vocabulary(resolve_model(self.settings.model).path)
-        return word in self._words or any(word in t.full.lower().split() for t in gloss.terms.values())
+        return word in self._words or word in names
 
     def _answer_first(self, found: _Retrieved) -> _Retrieved:
         """The top passages (those answers are drawn from) reordered by their best sentence's score, so the

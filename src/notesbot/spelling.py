@@ -26,8 +26,9 @@ def correct(
         word = match.group(0)
         if _known(word, frequency) or is_word(word.lower()):
             return word
-        found = [w for w in _edits(word.lower()) if _frequency(w, frequency) and is_word(w)]
-        best = max(found, key=lambda w: (_frequency(w, frequency), w), default=None)
+        counts = {w: _frequency(w, frequency) for w in _edits(word.lower())}
+        found = [w for w, n in counts.items() if n and is_word(w)]
+        best = max(found, key=lambda w: (counts[w], w), default=None)
         if best is None:
             return word
         fixed = best[0].upper() + best[1:] if word[0].isupper() else best

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notesbot.answer import Candidate, Signals, compose, confidence, echo, select, type_match
+from notesbot.answer import Candidate, Signals, compose, confidence, echo, select, type_match, with_reason
 from notesbot.types import Passage
 
 P0 = Passage("2.1 was a rejection of the Soviet model\n2.1.1 It relied on peasants", "notes.txt", 9, 10, "2 TGLF", 0.9)
@@ -93,3 +93,47 @@ def test_titles_and_sentences_of_the_wrong_kind_rank_lower() -> None:
     plain = Candidate(0, 0, 10, 1, 0.60, 0.0)
     assert Candidate(0, 0, 10, 1, 0.62, 0.0, title=True).score < plain.score
     assert Candidate(0, 0, 10, 1, 0.62, 0.0, fit=0.0).score < plain.score
+
+
+REASONS = Passage(
+    "Differences over Taiwan convinced M that K was weak. This led to the humiliation of K. K left early. "
+    "Russia had an interest in Manchuria. It needed warm-water ports.",
+    "notes.txt",
+    17,
+    17,
+    None,
+    0.9,
+)
+
+
+def reason_cands(echoes: dict[int, float]) -> list[Candidate]:
+    spans, start = [], 0
+    for sentence in REASONS.text.split(". "):
+        end = start + len(sentence) + (0 if sentence.endswith(".") else 1)
+        spans.append((start, end))
+        start = end + 1
+    return [Candidate(0, a, b, 17, 0.9 - i / 10, 0.0, echo=echoes.get(i, 0.0)) for i, (a, b) in enumerate(spans)]
+
+
+def test_a_why_answer_that_restates_the_question_brings_the_reason_beside_it() -> None:
+    # "This led to ..." refers back: the reason is the sentence before it
+    cands = reason_cands({1: 0.5})
+    best = cands[1]
+    cands[1] = Candidate(0, best.start, best.end, 17, 2.0, 0.0, echo=0.5)
+    chosen = with_reason("why did M humiliate K?", [REASONS], cands, [cands[1], cands[2]])
+    assert [REASONS.text[c.start : c.end] for c in chosen] == [
+        "This led to the humiliation of K.",
+        "Differences over Taiwan convinced M that K was weak.",
+        "K left early.",
+    ]
+    # otherwise the reason follows the claim
+    cands = reason_cands({3: 0.5})
+    chosen = with_reason("why was Russia interested in Manchuria?", [REASONS], cands, [cands[3]])
+    assert [REASONS.text[c.start : c.end] for c in chosen][1] == "It needed warm-water ports."
+
+
+def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None:
+    cands = reason_cands({3: 0.5, 0: 0.1})
+    assert with_reason("what did Russia want in Manchuria?", [REASONS], cands, [cands[3]]) == [cands[3]]
+    assert with_reason("why was M convinced?", [REASONS], cands, [cands[0]]) == [cands[0]]
+    assert with_reason("why did Russia care?", [REASONS], cands, []) == []

@@ -128,6 +128,15 @@ def test_short_questions_in_the_notes_words_are_answered(bot: NotesBot) -> None:
         assert not result.abstained and words in (result.answer or ""), (question, result.confidence)
 
 
+def test_a_why_answer_gives_the_reason_beside_the_restated_claim(bot: NotesBot) -> None:
+    for question, claim, reason in (
+        ("why did Mao humiliate Khrushchev on his 2nd visit?", "This led to", "Differences over Taiwan"),
+        ("why was Russia interested in Manchuria?", "historical interest", "warm-water ports"),
+    ):
+        answer = bot.ask(question).answer or ""
+        assert claim in answer and reason in answer, (question, answer)
+
+
 def test_off_topic_and_absent_questions_abstain(bot: NotesBot) -> None:
     for question in (
         "How does photosynthesis turn sunlight into energy?",

@@ -15,6 +15,7 @@ from .config import (
     DEFAULT_KIND_PENALTY,
     DEFAULT_LEXICAL_WEIGHT,
     DEFAULT_RANK_PENALTY,
+    DEFAULT_REASON_ECHO,
     DEFAULT_REDUNDANCY,
     DEFAULT_SENTENCE_MARGIN,
     DEFAULT_TITLE_PENALTY,
@@ -183,6 +184,31 @@ def select(candidates: list[Candidate], limit: int = DEFAULT_ANSWER_SENTENCES) -
     return chosen
 
 
+WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (led|caused|made|drove|pushed|motivated)\b|\breasons?\b", re.IGNORECASE)
+# a sentence opening like this goes on from the one before it, which holds what "this" refers to
+BACK_REFERENCE = re.compile(r"^(This|These|Thus|Therefore|Hence|As a result|Consequently|So)\b")
+
+
+def with_reason(
+    question: str, passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """For a "why" question whose best sentence mostly restates it ("This led to M's deliberate humiliation
+    of K", asked "why did M humiliate K?"), the sentence beside it, which gives the reason in notes, in
+    second place: the one before when the best opens with a back-reference, else the one after."""
+    if not chosen or chosen[0].echo < DEFAULT_REASON_ECHO or not WHY.search(question):
+        return chosen
+    best = chosen[0]
+    text = passages[best.passage].text[best.start : best.end]
+    same = [c for c in candidates if c.passage == best.passage]
+    if BACK_REFERENCE.match(text):
+        beside = max((c for c in same if c.end <= best.start), key=lambda c: c.start, default=None)
+    else:
+        beside = min((c for c in same if c.start >= best.end), key=lambda c: c.start, default=None)
+    if beside is None or beside in chosen:
+        return chosen
+    return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
+
+
 def _redundant(a: Candidate, b: Candidate) -> bool:
     if a.passage == b.passage and not (a.end <= b.start or b.end <= a.start):
         return True
@@ -199,7 +225,7 @@ def compose(
 ) -> Answer:
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
-    chosen = select(candidates)
+    chosen = with_reason(question, passages, candidates, select(candidates))
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]
@@ -240,4 +266,4 @@ def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage
     return marked
 
 
-__all__ = ["Candidate", "Signals", "compose", "confidence", "echo", "select", "type_match"]
+__all__ = ["Candidate", "Signals", "compose", "confidence", "echo", "select", "type_match", "with_reason"]

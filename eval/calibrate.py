@@ -20,9 +20,9 @@ import numpy as np
 from notesbot import NotesBot, Settings
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match")
+NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match", "any_unknown")
 # the direction each signal may move the confidence: more evidence never lowers it, unknown words never raise it
-SIGNS = (1, 1, 1, -1, -1, 1)
+SIGNS = (1, 1, 1, -1, -1, 1, -1)
 MAX_FALSE_ABSTAIN = 0.05
 
 

@@ -146,9 +146,11 @@ class Signals:
     unknown_terms: float
     type_match: float
 
-    NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match")
+    NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match", "any_unknown")
 
     def features(self) -> list[float]:
+        """The signals in NAMES order; ``any_unknown`` is 1 when the question has a word the notes never use:
+        one such word can name what the notes lack ("president", "speech"), whatever share of the words it is."""
         return [
             self.best_dense,
             self.best_lexical,
@@ -156,6 +158,7 @@ class Signals:
             self.unknown_names,
             self.unknown_terms,
             self.type_match,
+            float(self.unknown_terms > 0),
         ]
 
     def to_dict(self) -> dict[str, float]:

@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from notesbot import NotesBot, Settings
+from notesbot.answer import Signals
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("best_dense", "best_lexical", "coverage", "unknown_names", "unknown_terms", "type_match", "any_unknown")
-# the direction each signal may move the confidence: more evidence never lowers it, unknown words never raise it
+NAMES = Signals.NAMES  # the order DEFAULT_CALIBRATION weighs them in
+# the direction each signal, in NAMES order, may move the confidence: more evidence never lowers it, unknown
+# words never raise it
 SIGNS = (1, 1, 1, -1, -1, 1, -1)
 MAX_FALSE_ABSTAIN = 0.05
 

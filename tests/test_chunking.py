@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notesbot import corpus
-from notesbot.chunking import chunk_document
+from notesbot.chunking import chunk_document, is_prompt, is_prompt_chunk
 from notesbot.config import DEFAULT_CHUNK_CHARS
+from notesbot.text import content_hash
 from notesbot.types import Chunk, Document
 
 from .conftest import DATA, SHIPPED
@@ -172,3 +173,23 @@ def test_a_lead_in_only_follows_an_unfinished_sentence_and_is_short() -> None:
     chunks = chunk_document(_doc(f"{long_line}\n\nmore aid for its industry."), max_chars=1030)
     lead = chunks[-1].lead_in
     assert 0 < len(lead) <= 150 and lead.endswith("it needed") and not lead.startswith(" ")
+
+
+def test_questions_and_instructions_are_prompts() -> None:
+    for sentence in (
+        'To what extent was this alliance a "natural alliance?"',
+        "In the end, why did Mao and the Communist party enter into this alliance?",
+        "Please explain the political origins of the Sino-Soviet Alliance.",
+        "Explain the domestic and international factors that worked for or against this alliance.",
+        "2.4 Why did M launch TGLF?",
+    ):
+        assert is_prompt(sentence), sentence
+    for sentence in ("Mao explained the plan to K.", "In 1950, Mao and Stalin forged the alliance.", "Why not - 2.1"):
+        assert not is_prompt(sentence), sentence
+
+
+def test_a_chunk_of_mostly_questions_is_a_prompt_chunk() -> None:
+    prompt = "Jason Gordon 19 March 2023\n\nExplain the origins of the alliance. Why did Mao join it?\n"
+    answer = "Why did Mao join it? Because China was ruined by war and needed Soviet aid to rebuild its industry.\n"
+    chunks = [c for text in (prompt, answer) for c in chunk_document(Document("a.txt", text, content_hash(text)))]
+    assert [is_prompt_chunk(c) for c in chunks] == [True, False]

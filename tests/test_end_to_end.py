@@ -152,3 +152,19 @@ def test_shipped_glossary_is_learned(bot: NotesBot) -> None:
     terms = {t["short"]: t["full"] for t in bot.ensure_index().glossary["terms"]}
     assert terms["M"] == "Mao" and terms["K"] == "Khrushchev"
     assert terms["TGLF"] == "The Great Leap Forward" and terms["comm"] == "communist" and terms["58"] == "1958"
+
+
+def test_the_years_asked_about_pick_the_passage(bot: NotesBot) -> None:
+    for question, line in (
+        ("how did Mao and Khrushchev get on between 1954 and 1957?", 6),
+        ("how did Mao and Khrushchev get on in 1958?", 25),
+    ):
+        first = bot.ask(question).passages[0]
+        assert first.source.endswith("notes.txt") and first.start_line <= line <= first.end_line, (question, first)
+
+
+def test_the_essay_assignment_is_not_taken_for_an_answer(bot: NotesBot) -> None:
+    for question in ("was the alliance a natural one?", "when was the Sino-Soviet alliance created?"):
+        result = bot.ask(question)
+        assert not any(p.text.startswith("Jason Gordon") for p in result.passages[:3]), question
+        assert result.answer and "?" not in result.answer, (question, result.answer)

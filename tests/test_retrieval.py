@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from notesbot import NotesBot, retrieval
+from notesbot.chunking import is_prompt_chunk
+from notesbot.dates import Span, out_of_time
 from notesbot.retrieval import Hit
 
 from .conftest import FakeEmbedder
@@ -74,3 +76,24 @@ def test_bm25_ranking_is_the_score_order(notes: Path, tmp_path: Path, fake: Fake
             assert all(h.score > 0 for h in hits)
             if hits:  # nothing left out scores above the last one returned
                 assert (scores > hits[-1].score).sum() <= len(hits)
+
+
+def test_prompts_and_passages_about_another_time_go_last(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
+    hits = [Hit(i, 1.0) for i in range(len(idx.chunks))]
+    prompts = [h.chunk for h in hits if is_prompt_chunk(idx.chunks[h.chunk])]
+    assert len(prompts) == 1 and idx.chunks[prompts[0]].text.startswith("Jason Gordon"), "the essay's assignment"
+    assert [h.chunk for h in retrieval.demote(idx, "was it a natural alliance?", hits)] == [
+        *(h.chunk for h in hits if h.chunk not in prompts),
+        *prompts,
+    ]
+    moved = retrieval.demote(idx, "why did they stay allies in 1954-57?", hits)
+    assert sorted(h.chunk for h in moved) == [h.chunk for h in hits]
+    late = [idx.chunks[h.chunk].embed_text for h in moved[-10:]]
+    assert "5.1 Aug 1958" in " ".join(late) and not any("1954-57" in text for text in late)
+    first_late = next(i for i, h in enumerate(moved) if out_of_time(Span(1954, 1957), idx.chunks[h.chunk].embed_text))
+    assert all(
+        out_of_time(Span(1954, 1957), idx.chunks[h.chunk].embed_text) or is_prompt_chunk(idx.chunks[h.chunk])
+        for h in moved[first_late:]
+    )
+    assert any("1954-57" in idx.chunks[h.chunk].embed_text for h in moved[:first_late])

@@ -16,6 +16,7 @@ SENTENCE_END = tuple(".!?:\"')]")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
+PROMPT_SHARE = 0.6  # a chunk whose text is more than this share of questions and instructions is a prompt
 
 
 @dataclass
@@ -93,6 +94,26 @@ def is_title(text: str, offset: int) -> bool:
     below = next((line for line in lines[row + 1 :] if line.strip()), "")
     child = OUTLINE.match(below)
     return bool(child and child.group(1).startswith(top.group(1) + "."))
+
+
+# a sentence that asks rather than tells: a question, or an essay or exam instruction ("Explain the ...")
+PROMPT = re.compile(
+    r"\?[\"'”’)\]]*\s*$|^\W*(please\s+)?(explain|discuss|describe|evaluate|assess|analy[sz]e|compare|contrast|"
+    r"outline|consider|examine|justify|to what extent|how far)\b",
+    re.IGNORECASE,
+)
+
+
+def is_prompt(sentence: str) -> bool:
+    """Whether a sentence asks rather than tells: a question, or an essay or exam instruction."""
+    return bool(PROMPT.search(sentence.strip()))
+
+
+def is_prompt_chunk(chunk: Chunk) -> bool:
+    """Whether most of a chunk's text is questions or instructions, like an essay's assignment at its top:
+    such a chunk restates what is asked but answers nothing."""
+    asked = sum(b - a for a, b in chunk.sentences if is_prompt(chunk.text[a:b]))
+    return asked > PROMPT_SHARE * sum(b - a for a, b in chunk.sentences)
 
 
 def _heading(line: str, heading_depth: int) -> tuple[int, str, bool] | None:

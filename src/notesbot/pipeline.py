@@ -424,7 +424,7 @@ class NotesBot:
                         sentence_terms,
                         echo=answering.echo(q_terms, sentence_terms),
                         fit=answering.type_match(found.question, [expanded]),
-                        title=chunking.is_title(chunk.text, start),
+                        title=chunking.is_title(chunk.text, start) or chunking.is_prompt(chunk.text[start:end]),
                     )
                 )
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[:DEFAULT_ANSWER_PASSAGES])

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import dates
+from .chunking import is_prompt_chunk
 from .config import DEFAULT_CANDIDATES, DEFAULT_DENSE_WEIGHT, DEFAULT_FUSION, DEFAULT_RRF_K, check_mode
 from .index import Index
 from .text import terms
+from .types import Chunk
 
 
 @dataclass(frozen=True)
@@ -105,16 +108,40 @@ def search(
     """
     check_mode(mode)
     n = max(k, candidates)
+    return demote(index, question, _ranking(index, question, query, n, mode, rrf_k, fusion, dense_weight))[:k]
+
+
+def _ranking(
+    index: Index, question: str, query: np.ndarray | None, n: int, mode: str, rrf_k: int, fusion: str, weight: float
+) -> list[Hit]:
     if mode == "bm25":
-        return bm25(index, question, k)
+        return bm25(index, question, n)
     assert query is not None, "dense and hybrid retrieval need the question's vector"
     if mode == "dense":
-        return dense(index, query, k)
+        return dense(index, query, n)
     rankings = [dense(index, query, n), bm25(index, question, n)]
-    weights = [dense_weight, 1.0 - dense_weight]
     if fusion == "convex":
-        return convex(rankings, weights)[:k]
-    return rrf(rankings, rrf_k, [2 * w for w in weights])[:k]  # equal weights give plain RRF's scores
+        return convex(rankings, [weight, 1.0 - weight])
+    return rrf(rankings, rrf_k, [2 * weight, 2 * (1.0 - weight)])  # equal weights give plain RRF's scores
 
 
-__all__ = ["Hit", "bm25", "convex", "dense", "document_frequency", "idf", "rrf", "search"]
+def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with those that cannot answer the question moved after the rest, each group in its order.
+
+    Two kinds cannot: a chunk that is mostly questions or instructions (an essay's assignment, an exam
+    prompt), which restates what is asked; and a chunk about another time than the question's, whose text
+    and breadcrumb name years and none in the years the question names ("in 1958", "the mid-1950s").
+    Chunks naming no year are not moved for time. Scores are kept.
+    """
+    asked = dates.question_span(question)
+    late = [_cannot_answer(index.chunks[h.chunk], asked) for h in hits]
+    return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
+
+
+def _cannot_answer(chunk: Chunk, asked: dates.Span | None) -> bool:
+    if is_prompt_chunk(chunk):
+        return True
+    return asked is not None and dates.out_of_time(asked, chunk.embed_text)
+
+
+__all__ = ["Hit", "bm25", "convex", "dense", "document_frequency", "idf", "demote", "rrf", "search"]

@@ -1,0 +1,85 @@
+"""The years a question asks about and the years a passage speaks of, to tell when the two cannot match.
+
+Notes run in time order and questions often name a time ("in 1958", "between 1954 and 1957", "the mid-1950s").
+A passage whose years all fall outside the question's is about another moment, however alike the words. Notes
+also write years short ("During 58", "Jan 59", "1954-57"): a two-digit year after a month or a preposition is
+read in the question's century.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPEN = 10_000  # an open end of a span ("by 1958" runs from any year up to 1958)
+
+MONTH = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|"
+    r"Nov(?:ember)?|Dec(?:ember)?"
+)
+YEAR = r"(1[0-9]{3}|20[0-9]{2})"
+# "1954-57", "1954–1957", "1954 to 1957", "between 1954 and 1957", "from 1954 until 1957"
+RANGE = re.compile(rf"\b{YEAR}\s*(?:-|–|—|to|until|till|and)\s*(\d{{4}}|\d{{2}})\b(?!s)")
+DECADE = re.compile(r"\b(?:(early|mid|late)[\s-]+)?(1[0-9]{2}|20[0-9])0s\b", re.IGNORECASE)
+BOUND = re.compile(rf"\b(by|before|until|till|up to|after|since)\s+(?:the end of\s+)?{YEAR}\b(?!s)", re.IGNORECASE)
+SINGLE = re.compile(rf"\b{YEAR}\b(?!s)")
+# a two-digit year: after a month ("Jan 59") or a preposition ("During 58", "end of 58"), ending a phrase
+SHORT = re.compile(
+    rf"\b(?:{MONTH}|in|during|of|by|since|until)\s+'?([0-9]{{2}})\b(?=\s*(?:$|[-–—,.;:)]))", re.IGNORECASE
+)
+DECADE_PARTS = {"early": (0, 4), "mid": (3, 7), "late": (5, 9), None: (0, 9)}
+
+
+@dataclass(frozen=True)
+class Span:
+    """Years from ``first`` to ``last``, inclusive."""
+
+    first: int
+    last: int
+
+    def overlaps(self, other: Span) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+def question_span(question: str) -> Span | None:
+    """The stretch of years a question asks about (from its first to its last named year), or None."""
+    spans = spans_in(question)
+    for match in BOUND.finditer(question):
+        year = int(match.group(2))
+        opening = match.group(1).lower() in ("after", "since")
+        spans.append(Span(year, OPEN) if opening else Span(-OPEN, year))
+    if not spans:
+        return None
+    return Span(min(s.first for s in spans), max(s.last for s in spans))
+
+
+def spans_in(text: str, century: int | None = None) -> list[Span]:
+    """The years and ranges of years that ``text`` names; two-digit years only when ``century`` is given."""
+    spans, taken = [], []
+    for match in RANGE.finditer(text):
+        first, end = int(match.group(1)), match.group(2)
+        last = int(end) if len(end) == 4 else first // 100 * 100 + int(end)
+        if last >= first:
+            spans.append(Span(first, last))
+            taken.append(match.span())
+    for match in DECADE.finditer(text):
+        low, high = DECADE_PARTS[match.group(1).lower() if match.group(1) else None]
+        decade = int(match.group(2)) * 10
+        spans.append(Span(decade + low, decade + high))
+        taken.append(match.span())
+    for match in SINGLE.finditer(text):
+        if not any(a <= match.start() < b for a, b in taken):
+            spans.append(Span(int(match.group(1)), int(match.group(1))))
+    if century is not None:
+        spans.extend(Span(century + int(m.group(1)), century + int(m.group(1))) for m in SHORT.finditer(text))
+    return spans
+
+
+def out_of_time(asked: Span, text: str) -> bool:
+    """True when ``text`` names years and none of them falls in the ``asked`` span."""
+    century = asked.first // 100 * 100 if asked.first > 0 else asked.last // 100 * 100
+    spans = spans_in(text, century)
+    return bool(spans) and not any(s.overlaps(asked) for s in spans)
+
+
+__all__ = ["Span", "out_of_time", "question_span", "spans_in"]

@@ -1,0 +1,49 @@
+"""Years in questions and in notes: spans, short years, and when a passage is about another time."""
+
+from __future__ import annotations
+
+import pytest
+
+from notesbot.dates import OPEN, Span, out_of_time, question_span, spans_in
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("what happened in 1958?", (1958, 1958)),
+        ("What made the years 1954 to 1957 important?", (1954, 1957)),
+        ("why did they stay allies 1954-57", (1954, 1957)),
+        ("relations between 1954 and 1957", (1954, 1957)),
+        ("the mid-1950s", (1953, 1957)),
+        ("the late 1950s", (1955, 1959)),
+        ("in the 1940s", (1940, 1949)),
+        ("in 1950, and by the late 1950s", (1950, 1959)),
+        ("What did Mao think of Khrushchev by 1958?", (-OPEN, 1958)),
+        ("Was the USSR still the head of the communist world after 1954?", (1954, OPEN)),
+    ],
+)
+def test_question_spans(question: str, span: tuple[int, int]) -> None:
+    assert question_span(question) == Span(*span)
+
+
+@pytest.mark.parametrize("question", ["why did Mao launch TGLF?", "who had 2 visits?", "done in 10 minutes", "in 58"])
+def test_questions_without_a_full_year_have_no_span(question: str) -> None:
+    assert question_span(question) is None
+
+
+def test_short_years_are_read_in_the_given_century_only_where_notes_write_them() -> None:
+    assert spans_in("4.1 During 58, differences emerged", 1900) == [Span(1958, 1958)]
+    assert spans_in("However - Jan 59 - K changed his mind", 1900) == [Span(1959, 1959)]
+    assert spans_in("6.1 By end of 58 - the 2 remained allies", 1900) == [Span(1958, 1958)]
+    assert spans_in("During 58, differences emerged") == [], "no century, no short years"
+    assert spans_in("the 2 powers; his 2nd visit; in 10 minutes; 45 of 58 votes", 1900) == []
+
+
+def test_a_passage_is_out_of_time_only_when_it_names_years_and_none_fits() -> None:
+    mid_fifties = question_span("between 1954 and 1957")
+    assert mid_fifties is not None
+    assert out_of_time(mid_fifties, "5.1 Aug 1958 - personal relationship between M and K was further strained")
+    assert out_of_time(mid_fifties, "4 China's interests > 4.1 During 58, differences emerged")
+    assert not out_of_time(mid_fifties, "1.2 1954-57 significant because of the growing erosion of trust")
+    assert not out_of_time(mid_fifties, "1.3 Personal relationship between M and K also suffered")
+    assert not out_of_time(mid_fifties, "from 1950 to 1960 the alliance held")

@@ -11,6 +11,7 @@ import pytest
 import notesbot
 from notesbot import NotesBot
 from notesbot.errors import CorpusError, QuestionError
+from notesbot.pipeline import _spanned_years
 
 from .conftest import FakeEmbedder
 
@@ -104,3 +105,10 @@ def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, 
     partly_known = bot.ask("How did the Sino-Indian war of 1962 change things?")  # Sino- is known, Indian is not
     assert on_topic.signals["unknown_names"] == 0.0
     assert partly_known.signals["unknown_names"] == 2.0  # "Sino-Indian" and "1962"
+
+
+def test_a_year_inside_a_range_the_notes_name_is_not_unknown() -> None:
+    assert _spanned_years("why was 1956 important?", "1.2 1954-57 significant") == {"1956"}
+    assert _spanned_years("what happened in 1958?", "4.1 During 58, differences emerged") == {"1958"}
+    assert _spanned_years("why was 1960 important?", "1.2 1954-57 significant") == set()
+    assert _spanned_years("why was it important?", "1.2 1954-57 significant") == set()

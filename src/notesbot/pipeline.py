@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as answering
-from . import chunking, corpus, glossary, index, retrieval, spelling
+from . import chunking, corpus, dates, glossary, index, retrieval, spelling
 from .config import DEFAULT_ANSWER_PASSAGES, MAX_QUESTION_CHARS, Settings, check_k, check_mode, settings_from_env
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
@@ -428,12 +428,13 @@ class NotesBot:
                     )
                 )
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[:DEFAULT_ANSWER_PASSAGES])
+        spanned = _spanned_years(found.question, top_text)
         signals = answering.Signals(
             best_dense=max((c.dense for c in candidates), default=0.0),
             best_lexical=max((c.lexical for c in candidates), default=0.0),
             coverage=_coverage(q_terms, weights, set(terms(top_text))),
-            unknown_names=_unknown_names(found.question, idx),
-            unknown_terms=len(q_terms - set(weights)) / max(1, len(q_terms)),
+            unknown_names=_unknown_names(found.question, idx, spanned),
+            unknown_terms=len(q_terms - set(weights) - spanned) / max(1, len(q_terms)),
             type_match=next((c.fit for c in answering.select(candidates)), answering.type_match(found.question, [])),
         )
         return candidates, signals
@@ -473,13 +474,23 @@ def _coverage(q_terms: set[str], weights: dict[str, float], found: set[str]) -> 
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’-]+|\d{3,})")
 
 
-def _unknown_names(question: str, idx: Index) -> float:
+def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:
     """How many of the question's names and numbers (capitalised words not at its start, long numbers)
-    the notes never mention, capped at 2."""
-    names = {m.group(1) for m in NAME.finditer(question.strip())}
+    the notes never mention, capped at 2; years in ``spanned`` count as mentioned."""
+    names = {m.group(1) for m in NAME.finditer(question.strip())} - spanned
     vocabulary = idx.bm25.vocab_dict
     missing = [n for n in names if not all(t in vocabulary for t in terms(n))]
     return float(min(2, len(missing)))
+
+
+def _spanned_years(question: str, text: str) -> set[str]:
+    """The years the question names that fall in a range of years ``text`` names: asked about 1956, notes
+    that say "1954-57" know the year without writing it."""
+    asked = [int(y) for y in re.findall(r"\b(1[0-9]{3}|20[0-9]{2})\b", question)]
+    if not asked:
+        return set()
+    ranges = dates.spans_in(text, min(asked) // 100 * 100)
+    return {str(y) for y in asked if any(r.first <= y <= r.last for r in ranges)}
 
 
 def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:

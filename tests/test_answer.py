@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from notesbot.answer import Candidate, Signals, compose, confidence, echo, select, type_match, with_reason
+from notesbot.answer import (
+    Candidate,
+    Signals,
+    compose,
+    confidence,
+    echo,
+    select,
+    type_match,
+    with_continuation,
+    with_reason,
+)
 from notesbot.types import Passage
 
 P0 = Passage("2.1 was a rejection of the Soviet model\n2.1.1 It relied on peasants", "notes.txt", 9, 10, "2 TGLF", 0.9)
@@ -137,3 +147,34 @@ def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None
     assert with_reason("what did Russia want in Manchuria?", [REASONS], cands, [cands[3]]) == [cands[3]]
     assert with_reason("why was M convinced?", [REASONS], cands, [cands[0]]) == [cands[0]]
     assert with_reason("why did Russia care?", [REASONS], cands, []) == []
+
+
+POINTS = Passage(
+    "K agreed to more economic aid. Also agreed to visit China. Tensions began. Even offered a bomb. "
+    "Even so, trust held.",
+    "notes.txt",
+    3,
+    3,
+    None,
+    0.9,
+)
+
+
+def point_cands() -> list[Candidate]:
+    text, out, start = POINTS.text, [], 0
+    for i, end in enumerate(j + 1 for j, ch in enumerate(text) if ch == "."):
+        out.append(Candidate(0, start, end, 3, 0.9 - i / 10, 0.0))
+        start = end + 1
+    return out
+
+
+def test_a_sentence_that_adds_to_a_chosen_one_follows_it() -> None:
+    cands = point_cands()
+    texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[0], cands[2]])]
+    assert texts == ["K agreed to more economic aid.", "Also agreed to visit China.", "Tensions began."]
+    texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[2]])]
+    assert texts == ["Tensions began.", "Even offered a bomb."]
+    assert with_continuation([POINTS], cands, [cands[3]]) == [cands[3]], '"Even so" turns, it does not add'
+    assert with_continuation([POINTS], cands, [cands[4]]) == [cands[4]], "nothing follows the last sentence"
+    assert with_continuation([POINTS], cands, []) == []
+    assert len(with_continuation([POINTS], cands, [cands[0], cands[2], cands[3]])) == 3, "at most 3 sentences"

@@ -168,3 +168,8 @@ def test_the_essay_assignment_is_not_taken_for_an_answer(bot: NotesBot) -> None:
         result = bot.ask(question)
         assert not any(p.text.startswith("Jason Gordon") for p in result.passages[:3]), question
         assert result.answer and "?" not in result.answer, (question, result.answer)
+
+
+def test_a_point_made_in_several_sentences_is_answered_whole(bot: NotesBot) -> None:
+    answer = bot.ask("what did K offer M to stop attacking Taiwan?").answer or ""
+    assert "nuclear secrets" in answer and "Even offered to send China a sample bomb" in answer, answer

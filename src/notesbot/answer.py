@@ -212,6 +212,34 @@ def with_reason(
     return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
 
 
+# a sentence opening like this adds another point to the one before it ("Also agreed to visit China")
+CONTINUATION = re.compile(
+    r"^(Also|Even(?! (so|though|if|when|then)\b)|Furthermore|Moreover|In addition|Additionally|Equally|As well)\b"
+)
+
+
+def with_continuation(passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+    """Each chosen sentence followed by the next sentence of its passage when that one adds to it ("Also ...",
+    "Even ..."): notes list a point's parts as sentences in a row, and the answer is all of them."""
+    out: list[Candidate] = []
+    for cand in chosen:
+        if cand in out:
+            continue
+        out.append(cand)
+        after = min(
+            (c for c in candidates if c.passage == cand.passage and c.start >= cand.end),
+            key=lambda c: c.start,
+            default=None,
+        )
+        if (
+            after is not None
+            and after not in out
+            and CONTINUATION.match(passages[after.passage].text[after.start : after.end])
+        ):
+            out.append(after)
+    return out[:DEFAULT_ANSWER_SENTENCES]
+
+
 def _redundant(a: Candidate, b: Candidate) -> bool:
     if a.passage == b.passage and not (a.end <= b.start or b.end <= a.start):
         return True
@@ -229,6 +257,7 @@ def compose(
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
     chosen = with_reason(question, passages, candidates, select(candidates))
+    chosen = with_continuation(passages, candidates, chosen)
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]

@@ -40,7 +40,7 @@ DEFAULT_REDUNDANCY = 0.7  # a sentence sharing this share of its terms with a ch
 # logistic confidence: bias, then weights of best_dense, best_lexical, coverage, unknown_names, unknown_terms,
 # type_match, any_unknown (fitted by eval/calibrate.py on eval/questions.jsonl, more-questions.jsonl and
 # short-questions.jsonl; its output lists the trade-off curve, and eval/fresh-questions.jsonl, left out of the
-# fit, checks it)
+# fit, checks it; eval/README.md tells why a refit on the fourth session's retrieval was not taken)
 DEFAULT_CALIBRATION = (-6.871, 9.542, 0.796, 0.000, -1.717, -1.028, 3.679, -1.013)
 DEFAULT_ABSTAIN_BELOW = 0.55  # answer only when the confidence reaches this (eval/calibrate.py)
 MAX_QUESTION_CHARS = 2000

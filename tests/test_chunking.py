@@ -191,5 +191,7 @@ def test_questions_and_instructions_are_prompts() -> None:
 def test_a_chunk_of_mostly_questions_is_a_prompt_chunk() -> None:
     prompt = "Jason Gordon 19 March 2023\n\nExplain the origins of the alliance. Why did Mao join it?\n"
     answer = "Why did Mao join it? Because China was ruined by war and needed Soviet aid to rebuild its industry.\n"
-    chunks = [c for text in (prompt, answer) for c in chunk_document(Document("a.txt", text, content_hash(text)))]
-    assert [is_prompt_chunk(c) for c in chunks] == [True, False]
+    qa = "Q: Why did the split happen? A: Ideology.\n"
+    texts = (prompt, answer, qa)
+    chunks = [c for text in texts for c in chunk_document(Document("a.txt", text, content_hash(text)))]
+    assert [is_prompt_chunk(c) for c in chunks] == [True, False, False], "a question answered after it is no prompt"

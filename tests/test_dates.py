@@ -20,6 +20,8 @@ from notesbot.dates import OPEN, Span, out_of_time, question_span, spans_in
         ("in 1950, and by the late 1950s", (1950, 1959)),
         ("What did Mao think of Khrushchev by 1958?", (-OPEN, 1958)),
         ("Was the USSR still the head of the communist world after 1954?", (1954, OPEN)),
+        ("What caused tension before the 1958 crisis?", (-OPEN, 1958)),
+        ("how did relations change from 1954 until 1957?", (1954, 1957)),
     ],
 )
 def test_question_spans(question: str, span: tuple[int, int]) -> None:
@@ -32,11 +34,41 @@ def test_questions_without_a_full_year_have_no_span(question: str) -> None:
 
 
 def test_short_years_are_read_in_the_given_century_only_where_notes_write_them() -> None:
-    assert spans_in("4.1 During 58, differences emerged", 1900) == [Span(1958, 1958)]
-    assert spans_in("However - Jan 59 - K changed his mind", 1900) == [Span(1959, 1959)]
-    assert spans_in("6.1 By end of 58 - the 2 remained allies", 1900) == [Span(1958, 1958)]
-    assert spans_in("During 58, differences emerged") == [], "no century, no short years"
-    assert spans_in("the 2 powers; his 2nd visit; in 10 minutes; 45 of 58 votes", 1900) == []
+    near = Span(1958, 1958)
+    assert spans_in("4.1 During 58, differences emerged", near) == [Span(1958, 1958)]
+    assert spans_in("However - Jan 59 - K changed his mind", near) == [Span(1959, 1959)]
+    assert spans_in("6.1 By end of 58 - the 2 remained allies", near) == [Span(1958, 1958)]
+    assert spans_in("During 58, differences emerged") == [], "no question's years, no short years"
+    assert spans_in("the 2 powers; his 2nd visit; in 10 minutes; 45 of 58 votes", near) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grain output fell by 15.5% in the famine",
+        "output rose by 30-40% in a year",
+        "paid in 12-month steps",
+        "paid back 6 of 20.",
+        "Aug 23 - PLA began shelling Quemoy",
+        "On Oct 15, talks resumed",
+    ],
+)
+def test_numbers_that_are_not_years_are_not_read_as_years(text: str) -> None:
+    assert spans_in(text, Span(1958, 1958)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("the 1958-9 famine", (1958, 1959)),
+        ("the 1958/59 harvest", (1958, 1959)),
+        ("from 1954 through 1957", (1954, 1957)),
+        ("the 1950's alliance", (1950, 1959)),
+        ("aid came in Sept '58.", (1958, 1958)),
+    ],
+)
+def test_ranges_and_decades_as_notes_write_them(text: str, span: tuple[int, int]) -> None:
+    assert spans_in(text, Span(1958, 1958)) == [Span(*span)]
 
 
 def test_a_passage_is_out_of_time_only_when_it_names_years_and_none_fits() -> None:

@@ -110,9 +110,12 @@ def is_prompt(sentence: str) -> bool:
 
 
 def is_prompt_chunk(chunk: Chunk) -> bool:
-    """Whether most of a chunk's text is questions or instructions, like an essay's assignment at its top:
-    such a chunk restates what is asked but answers nothing."""
-    asked = sum(b - a for a, b in chunk.sentences if is_prompt(chunk.text[a:b]))
+    """Whether a chunk is questions or instructions, like an essay's assignment at its top: most of its text
+    asks, and nothing after its first question tells (notes in "Q: ... A: ..." form answer)."""
+    asking = [is_prompt(chunk.text[a:b]) for a, b in chunk.sentences]
+    if True not in asking or not all(asking[asking.index(True) :]):
+        return False
+    asked = sum(b - a for (a, b), ask in zip(chunk.sentences, asking) if ask)
     return asked > PROMPT_SHARE * sum(b - a for a, b in chunk.sentences)
 
 

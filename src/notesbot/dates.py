@@ -3,7 +3,7 @@
 Notes run in time order and questions often name a time ("in 1958", "between 1954 and 1957", "the mid-1950s").
 A passage whose years all fall outside the question's is about another moment, however alike the words. Notes
 also write years short ("During 58", "Jan 59", "1954-57"): a two-digit year after a month or a preposition is
-read in the question's century.
+read in the question's century, when near the question's years.
 """
 
 from __future__ import annotations
@@ -18,15 +18,21 @@ MONTH = (
     r"Nov(?:ember)?|Dec(?:ember)?"
 )
 YEAR = r"(1[0-9]{3}|20[0-9]{2})"
-# "1954-57", "1954–1957", "1954 to 1957", "between 1954 and 1957", "from 1954 until 1957"
-RANGE = re.compile(rf"\b{YEAR}\s*(?:-|–|—|to|until|till|and)\s*(\d{{4}}|\d{{2}})\b(?!s)")
-DECADE = re.compile(r"\b(?:(early|mid|late)[\s-]+)?(1[0-9]{2}|20[0-9])0s\b", re.IGNORECASE)
-BOUND = re.compile(rf"\b(by|before|until|till|up to|after|since)\s+(?:the end of\s+)?{YEAR}\b(?!s)", re.IGNORECASE)
-SINGLE = re.compile(rf"\b{YEAR}\b(?!s)")
-# a two-digit year: after a month ("Jan 59") or a preposition ("During 58", "end of 58"), ending a phrase
-SHORT = re.compile(
-    rf"\b(?:{MONTH}|in|during|of|by|since|until)\s+'?([0-9]{{2}})\b(?=\s*(?:$|[-–—,.;:)]))", re.IGNORECASE
+# "1954-57", "1958-9", "1958/59", "1954–1957", "1954 to 1957", "between 1954 and 1957", "from 1954 until 1957"
+RANGE = re.compile(rf"\b{YEAR}\s*(?:--?|–|—|−|/|&|to|until|till|through|and)\s*(\d{{4}}|\d{{1,2}})\b(?!'?s)")
+DECADE = re.compile(r"\b(?:(early|mid|late)[\s-]+)?(1[0-9]{2}|20[0-9])0'?s\b", re.IGNORECASE)
+BOUND = re.compile(
+    rf"\b(by|before|until|till|up to|after|since)\s+(?:the\s+)?(?:end of\s+(?:the\s+)?)?{YEAR}(?!'?s)\b", re.IGNORECASE
 )
+SINGLE = re.compile(rf"\b{YEAR}\b(?!'?s)")
+# a two-digit year: after a month ("Jan 59"; a number up to 31 there is a day) or a preposition ("During 58",
+# "end of 58"), ending a phrase (not "15.5%", "30-40%", "12-month")
+SHORT = re.compile(
+    rf"\b(?:({MONTH})|in|during|of|by|since|until)\s+(')?([0-9]{{2}})\b"
+    r"(?=\s*$|[,;:)]|\.(?!\d)|\s+[-–—]\s|\s*[-–—](?![\s\d]*\w))",
+    re.IGNORECASE,
+)
+SHORT_WINDOW = 25  # a two-digit year counts only this near the question's years (not "6 of 20." as 1920)
 DECADE_PARTS = {"early": (0, 4), "mid": (3, 7), "late": (5, 9), None: (0, 9)}
 
 
@@ -44,7 +50,10 @@ class Span:
 def question_span(question: str) -> Span | None:
     """The stretch of years a question asks about (from its first to its last named year), or None."""
     spans = spans_in(question)
+    ranges = [m.span() for m in RANGE.finditer(question)]
     for match in BOUND.finditer(question):
+        if any(a <= match.start() < b for a, b in ranges):
+            continue  # "from 1954 until 1957" is the range, not a bound
         year = int(match.group(2))
         opening = match.group(1).lower() in ("after", "since")
         spans.append(Span(year, OPEN) if opening else Span(-OPEN, year))
@@ -53,12 +62,13 @@ def question_span(question: str) -> Span | None:
     return Span(min(s.first for s in spans), max(s.last for s in spans))
 
 
-def spans_in(text: str, century: int | None = None) -> list[Span]:
-    """The years and ranges of years that ``text`` names; two-digit years only when ``century`` is given."""
+def spans_in(text: str, near: Span | None = None) -> list[Span]:
+    """The years and ranges of years that ``text`` names; two-digit years only when ``near`` is given, read
+    in its century and kept when within SHORT_WINDOW years of it."""
     spans, taken = [], []
     for match in RANGE.finditer(text):
         first, end = int(match.group(1)), match.group(2)
-        last = int(end) if len(end) == 4 else first // 100 * 100 + int(end)
+        last = int(match.group(1)[: 4 - len(end)] + end)
         if last >= first:
             spans.append(Span(first, last))
             taken.append(match.span())
@@ -70,16 +80,34 @@ def spans_in(text: str, century: int | None = None) -> list[Span]:
     for match in SINGLE.finditer(text):
         if not any(a <= match.start() < b for a, b in taken):
             spans.append(Span(int(match.group(1)), int(match.group(1))))
-    if century is not None:
-        spans.extend(Span(century + int(m.group(1)), century + int(m.group(1))) for m in SHORT.finditer(text))
+    if near is not None:
+        spans.extend(_short_years(text, near))
     return spans
+
+
+def _short_years(text: str, near: Span) -> list[Span]:
+    anchor = near.first if near.first > -OPEN else near.last
+    century = anchor // 100 * 100
+    out = []
+    for match in SHORT.finditer(text):
+        month, apostrophe, digits = match.groups()
+        if month and not apostrophe and int(digits) <= 31:
+            continue  # "Aug 23" is a day
+        year = Span(century + int(digits), century + int(digits))
+        if Span(near.first - SHORT_WINDOW, near.last + SHORT_WINDOW).overlaps(year):
+            out.append(year)
+    return out
 
 
 def out_of_time(asked: Span, text: str) -> bool:
     """True when ``text`` names years and none of them falls in the ``asked`` span."""
-    century = asked.first // 100 * 100 if asked.first > 0 else asked.last // 100 * 100
-    spans = spans_in(text, century)
+    spans = spans_in(text, asked)
     return bool(spans) and not any(s.overlaps(asked) for s in spans)
 
 
-__all__ = ["Span", "out_of_time", "question_span", "spans_in"]
+def in_time(asked: Span, text: str) -> bool:
+    """True when ``text`` names a year in the ``asked`` span."""
+    return any(s.overlaps(asked) for s in spans_in(text, asked))
+
+
+__all__ = ["Span", "in_time", "out_of_time", "question_span", "spans_in"]

@@ -489,7 +489,7 @@ def _spanned_years(question: str, text: str) -> set[str]:
     asked = [int(y) for y in re.findall(r"\b(1[0-9]{3}|20[0-9]{2})\b", question)]
     if not asked:
         return set()
-    ranges = dates.spans_in(text, min(asked) // 100 * 100)
+    ranges = dates.spans_in(text, dates.Span(min(asked), max(asked)))
     return {str(y) for y in asked if any(r.first <= y <= r.last for r in ranges)}
 
 

@@ -129,19 +129,22 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     """``hits`` with those that cannot answer the question moved after the rest, each group in its order.
 
     Two kinds cannot: a chunk that is mostly questions or instructions (an essay's assignment, an exam
-    prompt), which restates what is asked; and a chunk about another time than the question's, whose text
-    and breadcrumb name years and none in the years the question names ("in 1958", "the mid-1950s").
-    Chunks naming no year are not moved for time. Scores are kept.
+    prompt), which restates what is asked; and, when the question names years ("in 1958", "the mid-1950s")
+    and some hit names one of them, a chunk about another time, whose text and breadcrumb name years and none
+    in the question's. Chunks naming no year are not moved for time. Scores are kept.
     """
     asked = dates.question_span(question)
-    late = [_cannot_answer(index.chunks[h.chunk], asked) for h in hits]
+    texts = [index.chunks[h.chunk].embed_text for h in hits]
+    if asked is not None and not any(dates.in_time(asked, t) for t in texts):
+        asked = None  # no passage is about those years ("1390 experts" is a count): keep the order
+    late = [_cannot_answer(index.chunks[h.chunk], text, asked) for h, text in zip(hits, texts)]
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
 
 
-def _cannot_answer(chunk: Chunk, asked: dates.Span | None) -> bool:
+def _cannot_answer(chunk: Chunk, text: str, asked: dates.Span | None) -> bool:
     if is_prompt_chunk(chunk):
         return True
-    return asked is not None and dates.out_of_time(asked, chunk.embed_text)
+    return asked is not None and dates.out_of_time(asked, text)
 
 
 __all__ = ["Hit", "bm25", "convex", "dense", "document_frequency", "idf", "demote", "rrf", "search"]

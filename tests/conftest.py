@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from notesbot.text import words
+from notesbot.types import TokenVectors
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "corpus"
@@ -101,6 +102,27 @@ class FakeEmbedder:
             for word in words(text) or ["empty"]:
                 out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         out /= np.linalg.norm(out, axis=1, keepdims=True)
+        if progress is not None:
+            progress(len(texts))
+        return out
+
+
+class TokenFakeEmbedder(FakeEmbedder):
+    """The fake embedder with token vectors too: each word a hashed one-hot, between [CLS] and [SEP]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token_calls: list[str] = []
+
+    def encode_tokens(self, texts: list[str], progress=None) -> list[TokenVectors]:  # type: ignore[no-untyped-def]
+        self.token_calls.extend(texts)
+        out = []
+        for text in texts:
+            tokens = ["[CLS]", *(words(text) or ["empty"]), "[SEP]"]
+            vectors = np.full((len(tokens), self.dim), 0.01, dtype=np.float32)
+            for row, word in enumerate(tokens):
+                vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] = 1.0
+            out.append(TokenVectors(tokens, vectors))
         if progress is not None:
             progress(len(texts))
         return out

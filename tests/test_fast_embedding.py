@@ -24,6 +24,7 @@ from notesbot.fast_embedding import (
     load_tensors,
     supports,
 )
+from notesbot.types import TokenVectors
 
 from .conftest import ROOT, FakeEmbedder
 
@@ -110,6 +111,9 @@ class _Reference:
         if missing:
             self.seen.update(zip(missing, self.inner.encode(missing)))
         return np.vstack([self.seen[t] for t in texts]) if texts else self.inner.encode([])
+
+    def encode_tokens(self, texts: list[str], progress=None) -> list[TokenVectors]:  # type: ignore[no-untyped-def]
+        return self.inner.encode_tokens(texts, progress)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,9 @@ import pytest
 from notesbot import NotesBot, index
 from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.errors import IndexError_, IndexLockedError
+from notesbot.late import LATE_DIM, LATE_VERSION
 
-from .conftest import FakeEmbedder
+from .conftest import FakeEmbedder, TokenFakeEmbedder
 
 
 def _built(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> NotesBot:
@@ -107,3 +108,40 @@ def test_second_builder_gets_a_clear_lock_error(tmp_path: Path) -> None:
     folder = tmp_path / "idx"
     with index.lock(folder), pytest.raises(IndexLockedError, match="another notesbot process"), index.lock(folder):
         pass
+
+
+def test_token_vectors_are_stored_checked_and_reused(notes: Path, tmp_path: Path) -> None:
+    embedder = TokenFakeEmbedder()
+    bot = NotesBot(notes, tmp_path / "idx", embedder=embedder)
+    bot.update()
+    idx = index.load(tmp_path / "idx")
+    assert idx.has_tokens and idx.manifest.chunker["late"] == LATE_VERSION
+    assert idx.contents.token_vectors.dtype == np.int8 and idx.contents.token_vectors.shape[1] == LATE_DIM
+    assert len(idx.contents.token_vectors) == sum(idx.contents.token_counts)
+    assert len(embedder.token_calls) == len(idx.chunks), "one token pass per chunk text"
+    before = {
+        k: idx.contents.token_vectors[idx.token_offsets[i] : idx.token_offsets[i + 1]].copy()
+        for i, k in enumerate(idx.keys)
+    }
+    essay = next(p for p in notes.iterdir() if "essay" in p.name)
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nA new closing line about Manchuria.\n", encoding="utf-8")
+    embedder.token_calls.clear()
+    bot.update()
+    after = index.load(tmp_path / "idx")
+    assert 0 < len(embedder.token_calls) <= sum(c.source == essay.name for c in after.chunks), "only the essay's"
+    for i, key in enumerate(after.keys):
+        if key in before:
+            rows = after.contents.token_vectors[after.token_offsets[i] : after.token_offsets[i + 1]]
+            assert np.array_equal(rows, before[key]), "unchanged chunks keep their stored tokens"
+    tokens_file = tmp_path / "idx" / after.manifest.data / index.TOKENS_FILE
+    tokens_file.write_bytes(tokens_file.read_bytes()[:200])
+    with pytest.raises(IndexError_):
+        index.load(tmp_path / "idx")
+
+
+def test_an_embedder_without_token_vectors_builds_an_index_without_them(
+    notes: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
+    assert not idx.has_tokens and idx.manifest.chunker["late"] == LATE_VERSION
+    assert not (tmp_path / "idx" / idx.manifest.data / index.TOKENS_FILE).exists()

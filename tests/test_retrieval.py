@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from notesbot import NotesBot, retrieval
+from notesbot import NotesBot, late, retrieval
 from notesbot.chunking import is_prompt_chunk
 from notesbot.dates import Span, out_of_time
 from notesbot.retrieval import Hit
 
-from .conftest import FakeEmbedder
+from .conftest import FakeEmbedder, TokenFakeEmbedder
 
 
 def test_faiss_top_k_equals_numpy_brute_force(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
@@ -97,3 +97,19 @@ def test_prompts_and_passages_about_another_time_go_last(notes: Path, tmp_path: 
         for h in moved[first_late:]
     )
     assert any("1954-57" in idx.chunks[h.chunk].embed_text for h in moved[:first_late])
+
+
+def test_late_interaction_ranks_the_chunk_holding_the_question_words_first(notes: Path, tmp_path: Path) -> None:
+    embedder = TokenFakeEmbedder()
+    bot = NotesBot(notes, tmp_path / "idx", embedder=embedder)
+    idx = bot.ensure_index()
+    asked = late.question_tokens(embedder.encode_tokens(["what was the rubber ring at the swimming pool?"])[0])
+    ranking = retrieval.late_ranking(idx, asked, list(range(len(idx.chunks))))
+    assert "rubber ring" in idx.chunks[ranking[0].chunk].text
+    assert [h.score for h in ranking] == sorted((h.score for h in ranking), reverse=True)
+    embedder.token_calls.clear()
+    passages = bot.search("what was the rubber ring at the swimming pool?", k=3)
+    assert embedder.token_calls and "rubber ring" in passages[0].text, "hybrid search encodes the question's tokens"
+    embedder.token_calls.clear()
+    bot.search("rubber ring", k=3, mode="dense")
+    assert not embedder.token_calls, "dense search alone needs no tokens"

@@ -23,6 +23,9 @@ DEFAULT_FUSION = "rrf"
 DEFAULT_DENSE_WEIGHT = 0.5  # the dense ranking's share of the fused score; BM25 gets the rest
 DEFAULT_SENTENCE_VECTORS = True  # embed each sentence too, so answers pick sentences by meaning
 DEFAULT_GLOSSARY = True  # learn the notes' abbreviations and expand them when indexing and asking
+DEFAULT_LATE = True  # store chunk token vectors and rank by token matches too (late interaction, notesbot.late)
+DEFAULT_LATE_WEIGHT = 1.0  # the token-match ranking's weight in hybrid fusion (dense and BM25 weigh 1 each)
+DEFAULT_LATE_MAX_CHUNKS = 20_000  # above this many chunks no token vectors are stored (about 10 KB a chunk)
 # Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
 DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages
 DEFAULT_ANSWER_SENTENCES = 3  # at most this many sentences in an answer
@@ -72,6 +75,7 @@ class Settings:
     dense_weight: float = DEFAULT_DENSE_WEIGHT
     glossary: bool = DEFAULT_GLOSSARY
     sentence_vectors: bool = DEFAULT_SENTENCE_VECTORS
+    late: bool = DEFAULT_LATE
     abstain_below: float = DEFAULT_ABSTAIN_BELOW
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .config import DEFAULT_MODEL
 from .errors import ModelError
+from .types import TokenVectors
 
 PACKAGED_NAMES = (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}")
 DEFAULT_BATCH = 32
@@ -111,6 +112,25 @@ class SentenceTransformerEmbedder:
             )
             if progress is not None:
                 progress(len(ids))
+        return out
+
+    def encode_tokens(self, texts: list[str], progress: Progress | None = None) -> list[TokenVectors]:
+        """Each text's tokens and the model's last-layer vector of each (before pooling)."""
+        out: list[TokenVectors] = []
+        for begin in range(0, len(texts), self.batch_size):
+            batch = texts[begin : begin + self.batch_size]
+            prepare = getattr(self.model, "preprocess", None) or self.model.tokenize  # the newer name, when there
+            features = prepare(batch)
+            ids, mask = features["input_ids"].tolist(), features["attention_mask"].tolist()
+            hidden = self.model.encode(batch, output_value="token_embeddings", show_progress_bar=False)
+            for row, vectors in enumerate(hidden):
+                tokens = self.model.tokenizer.convert_ids_to_tokens([i for i, m in zip(ids[row], mask[row]) if m])
+                array = np.asarray(vectors.float().cpu().numpy(), dtype=np.float32)
+                if len(tokens) != len(array):
+                    raise ModelError(f"the model gave {len(array)} token vectors for {len(tokens)} tokens")
+                out.append(TokenVectors(tokens, array))
+            if progress is not None:
+                progress(len(batch))
         return out
 
 

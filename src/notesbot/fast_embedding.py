@@ -24,6 +24,7 @@ from .blas import blas_threads
 from .config import DEFAULT_MODEL
 from .embedding import Progress, resolve_model
 from .errors import ModelError
+from .types import TokenVectors
 
 DEFAULT_FAST_BATCH = 16
 DEFAULT_WARM_AFTER = 8  # questions a process encodes before it builds the ONNX Runtime session
@@ -214,11 +215,35 @@ class NumpyEmbedder:
                 progress(len(rows))
         return out
 
+    def encode_tokens(self, texts: list[str], progress: Progress | None = None) -> list[TokenVectors]:
+        """Each text's tokens and the last layer's vector of each (before pooling), one text at a time."""
+        texts = [t.lower() for t in texts] if self.config.lowercase else list(texts)
+        out = []
+        for encoding in self._tokenizer.encode_batch(texts):
+            hidden = self._run_hidden([encoding.ids])[0]
+            out.append(TokenVectors(list(encoding.tokens), np.asarray(hidden, dtype=np.float32)))
+            if progress is not None:
+                progress(1)
+        return out
+
     def _run(self, batch: list[list[int]]) -> np.ndarray:
         return self._forward(*_padded(batch))
 
+    def _run_hidden(self, batch: list[list[int]]) -> np.ndarray:
+        tokens, mask = _padded(batch)
+        return self._hidden(tokens, mask)
+
     def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean-pooled, L2-normalised vectors of a padded batch of token ids."""
+        x = self._hidden(tokens, mask)
+        weights = mask.astype(np.float32)
+        summed = np.einsum("bt,btd->bd", weights, x)
+        pooled = summed / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The last layer's token vectors of a padded batch of token ids (batch x tokens x hidden)."""
         batch, width = tokens.shape
         mask = mask.astype(np.float32)
         x = self._words[tokens] + (self._positions[:width] + self._type0)
@@ -227,10 +252,7 @@ class NumpyEmbedder:
         with blas_threads(1):  # see blas.py; numpy's elementwise steps are single-threaded anyway
             for layer in self._layers:
                 x = self._layer(layer, x, bias, batch)
-        summed = np.einsum("bt,btd->bd", mask, x.reshape(batch, width, self.dim))
-        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+        return x.reshape(batch, width, self.dim)
 
     def _layer(self, layer: _Layer, x: np.ndarray, bias: np.ndarray | None, b: int) -> np.ndarray:
         """One encoder layer over ``x`` of shape (batch * tokens, hidden)."""
@@ -309,7 +331,14 @@ class QueryEncoder(NumpyEmbedder):
         if session is None:
             return super()._run(batch)
         tokens, mask = _padded(batch)
-        return np.asarray(session.run(None, {"ids": tokens, "mask": mask})[0], dtype=np.float32)
+        return np.asarray(session.run(["vectors"], {"ids": tokens, "mask": mask})[0], dtype=np.float32)
+
+    def _run_hidden(self, batch: list[list[int]]) -> np.ndarray:
+        session = self._session
+        if session is None:
+            return super()._run_hidden(batch)
+        tokens, mask = _padded(batch)
+        return np.asarray(session.run(["hidden"], {"ids": tokens, "mask": mask})[0], dtype=np.float32)
 
     def _start(self) -> None:
         with self._lock:

@@ -18,11 +18,13 @@ import numpy as np
 from . import bm25_arrays, dense_index
 from .config import FORMAT_VERSION
 from .errors import IndexError_, IndexLockedError
+from .late import LATE_DIM
 from .text import terms
 from .types import Chunk
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+TOKENS_FILE = "token_vectors.npy"  # int8 token vectors for late interaction, when the index has them
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Contents:
     glossary: dict[str, Any] = field(default_factory=dict)
     sentence_keys: list[list[str]] = field(default_factory=list)
     sentence_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    token_counts: list[int] = field(default_factory=list)  # each chunk's stored token vectors (late interaction)
+    token_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
 
 
 @dataclass
@@ -127,9 +131,16 @@ class Index:
         """Rows of ``contents.sentence_vectors`` that hold the sentences of chunk number ``chunk``."""
         return range(int(self._offsets[chunk]), int(self._offsets[chunk + 1]))
 
+    @property
+    def has_tokens(self) -> bool:
+        """Whether the index stores token vectors for late interaction."""
+        return len(self.contents.token_vectors) > 0
+
     def __post_init__(self) -> None:
         counts = [len(keys) for keys in self.contents.sentence_keys] or [0] * len(self.contents.chunks)
         self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        tokens = self.contents.token_counts or [0] * len(self.contents.chunks)
+        self.token_offsets = np.concatenate([[0], np.cumsum(tokens)]).astype(np.int64)
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -152,10 +163,14 @@ def load(folder: Path) -> Index:
     if manifest is None:
         raise IndexError_(f"no index in {folder}: run `notesbot index`")
     data = _data_dir(Path(folder), manifest)
-    chunks, keys, sentence_keys = _read_chunks(data / "chunks.jsonl")
+    chunks, keys, sentence_keys, token_counts = _read_chunks(data / "chunks.jsonl")
     vectors = _read_vectors(data / "vectors.npy")
     sentence_vectors = _read_vectors(data / "sentence_vectors.npy")
-    contents = Contents(chunks, keys, vectors, [], _read_json(data / "glossary.json"), sentence_keys, sentence_vectors)
+    token_vectors = _read_tokens(data / TOKENS_FILE) if any(token_counts) else np.zeros((0, 0), dtype=np.int8)
+    glossary = _read_json(data / "glossary.json")
+    contents = Contents(
+        chunks, keys, vectors, [], glossary, sentence_keys, sentence_vectors, token_counts, token_vectors
+    )
     dense = _read_faiss(data, vectors)
     bm25 = _read_bm25(data / "bm25")
     _check_counts(manifest, contents, dense, bm25)
@@ -185,18 +200,21 @@ def _data_dir(folder: Path, manifest: Manifest) -> Path:
     return data
 
 
-def _read_chunks(path: Path) -> tuple[list[Chunk], list[str], list[list[str]]]:
-    chunks, keys, sentence_keys = [], [], []
+def _read_chunks(path: Path) -> tuple[list[Chunk], list[str], list[list[str]], list[int]]:
+    chunks, keys, sentence_keys, token_counts = [], [], [], []
     try:
         with path.open(encoding="utf-8") as fh:
             for line in fh:
                 record = json.loads(line)
                 keys.append(str(record.pop("key")))
                 sentence_keys.append([str(k) for k in record.pop("sentence_keys")])
+                token_counts.append(int(record.pop("tokens", 0)))
                 chunks.append(Chunk.from_dict(record))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise IndexError_(f"chunk store {path} is damaged ({exc})") from None
-    return chunks, keys, sentence_keys
+    if any(n < 0 for n in token_counts):
+        raise IndexError_(f"chunk store {path} is damaged (a negative token count)")
+    return chunks, keys, sentence_keys, token_counts
 
 
 def _read_vectors(path: Path) -> np.ndarray:
@@ -207,6 +225,16 @@ def _read_vectors(path: Path) -> np.ndarray:
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise IndexError_(f"vectors {path} have the wrong shape or type")
     return np.asarray(vectors)  # still the memory map, typed for mypy
+
+
+def _read_tokens(path: Path) -> np.ndarray:
+    try:
+        tokens = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (OSError, ValueError, EOFError) as exc:
+        raise IndexError_(f"token vectors {path} are damaged ({exc})") from None
+    if tokens.ndim != 2 or tokens.dtype != np.int8 or tokens.shape[1] != LATE_DIM:
+        raise IndexError_(f"token vectors {path} have the wrong shape or type")
+    return np.asarray(tokens)
 
 
 def _read_faiss(data: Path, vectors: np.ndarray) -> Any:
@@ -248,6 +276,8 @@ def _check_counts(manifest: Manifest, contents: Contents, dense: Any, bm25: Any)
     wanted = sum(len(k) for k in contents.sentence_keys)
     if len(contents.sentence_vectors) != wanted or (wanted and contents.sentence_vectors.shape[1] != dim):
         raise IndexError_("sentence vectors do not match the chunk store")
+    if len(contents.token_vectors) != sum(contents.token_counts):
+        raise IndexError_("token vectors do not match the chunk store")
 
 
 def build_faiss(vectors: np.ndarray) -> Any:
@@ -287,21 +317,24 @@ def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
 
 def _write_data(tmp: Path, contents: Contents, dense: Any, bm25: Any) -> None:
     with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
-        for chunk, key, sentence_keys in zip(contents.chunks, contents.keys, contents.sentence_keys):
-            record = {**chunk.to_dict(), "key": key, "sentence_keys": sentence_keys}
+        counts = contents.token_counts or [0] * len(contents.chunks)
+        for chunk, key, sentence_keys, tokens in zip(contents.chunks, contents.keys, contents.sentence_keys, counts):
+            record = {**chunk.to_dict(), "key": key, "sentence_keys": sentence_keys, "tokens": tokens}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         _flush(fh)
     _write_npy(tmp / "vectors.npy", contents.vectors)
     _write_npy(tmp / "sentence_vectors.npy", contents.sentence_vectors)
+    if len(contents.token_vectors):
+        _write_npy(tmp / TOKENS_FILE, contents.token_vectors, np.int8)
     (tmp / "glossary.json").write_text(json.dumps(contents.glossary, ensure_ascii=False, indent=1), encoding="utf-8")
     dense_index.save(tmp, dense)
     bm25.save(str(tmp / "bm25"))
     _fsync_dir(tmp)
 
 
-def _write_npy(path: Path, array: np.ndarray) -> None:
+def _write_npy(path: Path, array: np.ndarray, dtype: type = np.float32) -> None:
     with path.open("wb") as fh:
-        np.save(fh, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+        np.save(fh, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
         _flush(fh)
 
 

@@ -10,8 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as answering
-from . import chunking, corpus, dates, glossary, index, retrieval, spelling
-from .config import DEFAULT_ANSWER_PASSAGES, MAX_QUESTION_CHARS, Settings, check_k, check_mode, settings_from_env
+from . import chunking, corpus, dates, glossary, index, late, retrieval, spelling
+from .config import (
+    DEFAULT_ANSWER_PASSAGES,
+    DEFAULT_LATE_MAX_CHUNKS,
+    MAX_QUESTION_CHARS,
+    Settings,
+    check_k,
+    check_mode,
+    settings_from_env,
+)
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
@@ -123,6 +131,8 @@ class NotesBot:
         params["glossary"] = glossary.LEARNER_VERSION if self.settings.glossary else False
         if not self.settings.sentence_vectors:
             params["sentence_vectors"] = False
+        if self.settings.late:
+            params["late"] = late.LATE_VERSION
         return params
 
     # -- indexing -----------------------------------------------------------------------
@@ -242,10 +252,42 @@ class NotesBot:
             extra_files=self._extra_files(),
             skipped=report.skipped,
         )
+        counts, tokens = self._tokens(old, keys, texts, progress)
         contents = index.Contents(
-            chunks, keys, vectors[: len(keys)], texts, gloss.to_dict(), sentence_keys, vectors[len(keys) :]
+            chunks,
+            keys,
+            vectors[: len(keys)],
+            texts,
+            gloss.to_dict(),
+            sentence_keys,
+            vectors[len(keys) :],
+            counts,
+            tokens,
         )
         return index.save(self.settings.index, manifest, contents)
+
+    def _tokens(
+        self, old: Index | None, keys: list[str], texts: list[str], progress: Progress | None
+    ) -> tuple[list[int], np.ndarray]:
+        """Each chunk's stored token vectors (late interaction), reused from ``old`` by content key; none
+        when late interaction is off, the embedder gives no token vectors, or the notes have more than
+        DEFAULT_LATE_MAX_CHUNKS chunks."""
+        encode = getattr(self.embedder, "encode_tokens", None) if self.settings.late else None
+        if encode is None or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
+            return [], np.zeros((0, 0), dtype=np.int8)
+        cache = _token_cache(old)
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(done[0], len(missing))
+
+        for (key, _), found in zip(missing, encode([t for _, t in missing], progress=step)):
+            cache[key] = late.chunk_tokens(found)
+        arrays = [cache[k] for k in keys]
+        return [len(a) for a in arrays], np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.int8)
 
     def _keys(self, texts: list[str]) -> list[str]:
         fingerprint = str(self.model_identity()["fingerprint"])
@@ -341,7 +383,7 @@ class NotesBot:
             question, lambda term: retrieval.document_frequency(idx, term), lambda word: self._is_word(word, names)
         )
         expanded = gloss.expand(question)
-        query = None if mode == "bm25" and not need_vector else self.query_encoder.encode([expanded])[0]
+        query, tokens = self._encode(idx, expanded, mode, need_vector)
         wanted = len(idx.chunks) if sources else k
         hits = retrieval.search(
             idx,
@@ -353,6 +395,7 @@ class NotesBot:
             self.settings.rrf_k,
             self.settings.fusion,
             self.settings.dense_weight,
+            tokens,
         )
         if sources:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
@@ -360,6 +403,19 @@ class NotesBot:
         passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
         found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt)
         return self._answer_first(found) if mode != "bm25" else found
+
+    def _encode(
+        self, idx: Index, question: str, mode: str, need_vector: bool
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The question's vector (None when BM25 alone needs none) and, for hybrid search over an index with
+        token vectors, its content tokens' vectors, both from one pass of the model."""
+        if mode == "bm25" and not need_vector:
+            return None, None
+        encode_tokens = getattr(self.query_encoder, "encode_tokens", None)
+        if mode == "hybrid" and idx.has_tokens and encode_tokens is not None:
+            found = encode_tokens([question])[0]
+            return found.pooled(), late.question_tokens(found)
+        return self.query_encoder.encode([question])[0], None
 
     def _is_word(self, word: str, names: set[str]) -> bool:
         """An English word the model knows, or one of ``names``, the words of the glossary's full forms."""
@@ -501,6 +557,14 @@ def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:
     sentence_keys = [k for group in old.contents.sentence_keys for k in group]
     cache.update(zip(sentence_keys, old.contents.sentence_vectors))
     return cache
+
+
+def _token_cache(old: Index | None) -> dict[str, np.ndarray]:
+    """Every chunk's stored token vectors by its content key."""
+    if old is None or not old.has_tokens:
+        return {}
+    offsets = old.token_offsets
+    return {k: np.asarray(old.contents.token_vectors[offsets[i] : offsets[i + 1]]) for i, k in enumerate(old.keys)}
 
 
 def _by_source(old: Index) -> dict[str, list[Chunk]]:

@@ -6,9 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dates
+from . import dates, late
 from .chunking import is_prompt_chunk
-from .config import DEFAULT_CANDIDATES, DEFAULT_DENSE_WEIGHT, DEFAULT_FUSION, DEFAULT_RRF_K, check_mode
+from .config import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_DENSE_WEIGHT,
+    DEFAULT_FUSION,
+    DEFAULT_LATE_WEIGHT,
+    DEFAULT_RRF_K,
+    check_mode,
+)
 from .index import Index
 from .text import terms
 from .types import Chunk
@@ -90,6 +97,13 @@ def convex(rankings: list[list[Hit]], weights: list[float]) -> list[Hit]:
     return sorted((Hit(c, s) for c, s in fused.items()), key=lambda h: (-h.score, h.chunk))
 
 
+def late_ranking(index: Index, tokens: np.ndarray, chunks: list[int]) -> list[Hit]:
+    """``chunks`` ranked by late interaction with the question's token vectors (:mod:`notesbot.late`)."""
+    scores = late.maxsim(tokens, index.contents.token_vectors, index.token_offsets, chunks)
+    order = np.argsort(-scores, kind="stable")
+    return [Hit(chunks[i], float(scores[i])) for i in order.tolist()]
+
+
 def search(
     index: Index,
     question: str,
@@ -100,19 +114,31 @@ def search(
     rrf_k: int = DEFAULT_RRF_K,
     fusion: str = DEFAULT_FUSION,
     dense_weight: float = DEFAULT_DENSE_WEIGHT,
+    tokens: np.ndarray | None = None,
 ) -> list[Hit]:
     """The top ``k`` chunks for ``question`` under ``mode`` (``query`` is its vector, for dense and hybrid).
 
     Hybrid fuses the top ``candidates`` of each ranking by ``fusion`` (``rrf`` or ``convex``), the dense
-    ranking weighted ``dense_weight`` and BM25 ``1 - dense_weight``.
+    ranking weighted ``dense_weight`` and BM25 ``1 - dense_weight``; with the question's token vectors
+    ``tokens`` and an index that stores its chunks' tokens, RRF also fuses the late-interaction ranking of
+    those candidates, weighted ``DEFAULT_LATE_WEIGHT``.
     """
     check_mode(mode)
     n = max(k, candidates)
-    return demote(index, question, _ranking(index, question, query, n, mode, rrf_k, fusion, dense_weight))[:k]
+    ranking = _ranking(index, question, query, n, mode, rrf_k, fusion, dense_weight, tokens)
+    return demote(index, question, ranking)[:k]
 
 
 def _ranking(
-    index: Index, question: str, query: np.ndarray | None, n: int, mode: str, rrf_k: int, fusion: str, weight: float
+    index: Index,
+    question: str,
+    query: np.ndarray | None,
+    n: int,
+    mode: str,
+    rrf_k: int,
+    fusion: str,
+    weight: float,
+    tokens: np.ndarray | None,
 ) -> list[Hit]:
     if mode == "bm25":
         return bm25(index, question, n)
@@ -122,7 +148,12 @@ def _ranking(
     rankings = [dense(index, query, n), bm25(index, question, n)]
     if fusion == "convex":
         return convex(rankings, [weight, 1.0 - weight])
-    return rrf(rankings, rrf_k, [2 * weight, 2 * (1.0 - weight)])  # equal weights give plain RRF's scores
+    weights = [2 * weight, 2 * (1.0 - weight)]  # equal weights give plain RRF's scores
+    if tokens is not None and index.has_tokens:
+        pool = sorted({h.chunk for ranking in rankings for h in ranking})
+        rankings.append(late_ranking(index, tokens, pool))
+        weights.append(DEFAULT_LATE_WEIGHT)
+    return rrf(rankings, rrf_k, weights)
 
 
 def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
@@ -147,4 +178,4 @@ def _cannot_answer(chunk: Chunk, text: str, asked: dates.Span | None) -> bool:
     return asked is not None and dates.out_of_time(asked, text)
 
 
-__all__ = ["Hit", "bm25", "convex", "dense", "document_frequency", "idf", "demote", "rrf", "search"]
+__all__ = ["Hit", "bm25", "convex", "demote", "dense", "document_frequency", "idf", "late_ranking", "rrf", "search"]

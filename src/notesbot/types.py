@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,21 @@ class Document:
     @property
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """A text's tokens (word pieces, with the model's special tokens) and the last layer's vector of each."""
+
+    tokens: list[str]
+    vectors: np.ndarray
+
+    def pooled(self) -> np.ndarray:
+        """The sentence vector: the mean of the token vectors, L2-normalised (mean pooling)."""
+        import numpy as np
+
+        mean = self.vectors.mean(axis=0)
+        return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -105,9 +105,4 @@ def out_of_time(asked: Span, text: str) -> bool:
     return bool(spans) and not any(s.overlaps(asked) for s in spans)
 
 
-def in_time(asked: Span, text: str) -> bool:
-    """True when ``text`` names a year in the ``asked`` span."""
-    return any(s.overlaps(asked) for s in spans_in(text, asked))
-
-
-__all__ = ["Span", "in_time", "out_of_time", "question_span", "spans_in"]
+__all__ = ["Span", "out_of_time", "question_span", "spans_in"]

@@ -327,18 +327,20 @@ class QueryEncoder(NumpyEmbedder):
         return self._session is not None
 
     def _run(self, batch: list[list[int]]) -> np.ndarray:
-        session = self._session
-        if session is None:
-            return super()._run(batch)
-        tokens, mask = _padded(batch)
-        return np.asarray(session.run(["vectors"], {"ids": tokens, "mask": mask})[0], dtype=np.float32)
+        out = self._run_session(batch, "vectors")
+        return super()._run(batch) if out is None else out
 
     def _run_hidden(self, batch: list[list[int]]) -> np.ndarray:
+        out = self._run_session(batch, "hidden")
+        return super()._run_hidden(batch) if out is None else out
+
+    def _run_session(self, batch: list[list[int]], output: str) -> np.ndarray | None:
+        """The ONNX Runtime session's ``output`` for ``batch``; None while numpy answers."""
         session = self._session
         if session is None:
-            return super()._run_hidden(batch)
+            return None
         tokens, mask = _padded(batch)
-        return np.asarray(session.run(["hidden"], {"ids": tokens, "mask": mask})[0], dtype=np.float32)
+        return np.asarray(session.run([output], {"ids": tokens, "mask": mask})[0], dtype=np.float32)
 
     def _start(self) -> None:
         with self._lock:

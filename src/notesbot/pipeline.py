@@ -542,7 +542,7 @@ def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:
 def _spanned_years(question: str, text: str) -> set[str]:
     """The years the question names that fall in a range of years ``text`` names: asked about 1956, notes
     that say "1954-57" know the year without writing it."""
-    asked = [int(y) for y in re.findall(r"\b(1[0-9]{3}|20[0-9]{2})\b", question)]
+    asked = [int(m.group(1)) for m in dates.SINGLE.finditer(question)]
     if not asked:
         return set()
     ranges = dates.spans_in(text, dates.Span(min(asked), max(asked)))

@@ -18,7 +18,6 @@ from .config import (
 )
 from .index import Index
 from .text import terms
-from .types import Chunk
 
 
 @dataclass(frozen=True)
@@ -165,17 +164,14 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     in the question's. Chunks naming no year are not moved for time. Scores are kept.
     """
     asked = dates.question_span(question)
-    texts = [index.chunks[h.chunk].embed_text for h in hits]
-    if asked is not None and not any(dates.in_time(asked, t) for t in texts):
-        asked = None  # no passage is about those years ("1390 experts" is a count): keep the order
-    late = [_cannot_answer(index.chunks[h.chunk], text, asked) for h, text in zip(hits, texts)]
+    named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
+    fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
+    timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
+    late = [
+        is_prompt_chunk(index.chunks[h.chunk]) or (timed and bool(spans) and not fit)
+        for h, spans, fit in zip(hits, named, fits)
+    ]
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
-
-
-def _cannot_answer(chunk: Chunk, text: str, asked: dates.Span | None) -> bool:
-    if is_prompt_chunk(chunk):
-        return True
-    return asked is not None and dates.out_of_time(asked, text)
 
 
 __all__ = ["Hit", "bm25", "convex", "demote", "dense", "document_frequency", "idf", "late_ranking", "rrf", "search"]

@@ -202,11 +202,7 @@ def with_reason(
         return chosen
     best = chosen[0]
     text = passages[best.passage].text[best.start : best.end]
-    same = [c for c in candidates if c.passage == best.passage]
-    if BACK_REFERENCE.match(text):
-        beside = max((c for c in same if c.end <= best.start), key=lambda c: c.start, default=None)
-    else:
-        beside = min((c for c in same if c.start >= best.end), key=lambda c: c.start, default=None)
+    beside = _neighbour(candidates, best, after=not BACK_REFERENCE.match(text))
     if beside is None or beside in chosen:
         return chosen
     return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
@@ -226,11 +222,7 @@ def with_continuation(passages: list[Passage], candidates: list[Candidate], chos
         if cand in out:
             continue
         out.append(cand)
-        after = min(
-            (c for c in candidates if c.passage == cand.passage and c.start >= cand.end),
-            key=lambda c: c.start,
-            default=None,
-        )
+        after = _neighbour(candidates, cand, after=True)
         if (
             after is not None
             and after not in out
@@ -238,6 +230,14 @@ def with_continuation(passages: list[Passage], candidates: list[Candidate], chos
         ):
             out.append(after)
     return out[:DEFAULT_ANSWER_SENTENCES]
+
+
+def _neighbour(candidates: list[Candidate], cand: Candidate, after: bool) -> Candidate | None:
+    """The sentence of ``cand``'s passage right after it (or right before it), None at the passage's edge."""
+    same = [c for c in candidates if c.passage == cand.passage]
+    if after:
+        return min((c for c in same if c.start >= cand.end), key=lambda c: c.start, default=None)
+    return max((c for c in same if c.end <= cand.start), key=lambda c: c.start, default=None)
 
 
 def _redundant(a: Candidate, b: Candidate) -> bool:

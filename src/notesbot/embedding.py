@@ -117,9 +117,9 @@ class SentenceTransformerEmbedder:
     def encode_tokens(self, texts: list[str], progress: Progress | None = None) -> list[TokenVectors]:
         """Each text's tokens and the model's last-layer vector of each (before pooling)."""
         out: list[TokenVectors] = []
+        prepare = getattr(self.model, "preprocess", None) or self.model.tokenize  # the newer name, when there
         for begin in range(0, len(texts), self.batch_size):
             batch = texts[begin : begin + self.batch_size]
-            prepare = getattr(self.model, "preprocess", None) or self.model.tokenize  # the newer name, when there
             features = prepare(batch)
             ids, mask = features["input_ids"].tolist(), features["attention_mask"].tolist()
             hidden = self.model.encode(batch, output_value="token_embeddings", show_progress_bar=False)

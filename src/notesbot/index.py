@@ -137,10 +137,13 @@ class Index:
         return len(self.contents.token_vectors) > 0
 
     def __post_init__(self) -> None:
-        counts = [len(keys) for keys in self.contents.sentence_keys] or [0] * len(self.contents.chunks)
-        self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        tokens = self.contents.token_counts or [0] * len(self.contents.chunks)
-        self.token_offsets = np.concatenate([[0], np.cumsum(tokens)]).astype(np.int64)
+        self._offsets = _row_offsets([len(keys) for keys in self.contents.sentence_keys], len(self.chunks))
+        self.token_offsets = _row_offsets(self.contents.token_counts, len(self.chunks))
+
+
+def _row_offsets(counts: list[int], n_chunks: int) -> np.ndarray:
+    """Where each chunk's rows start in an array of per-chunk rows (``counts`` empty: none for any chunk)."""
+    return np.concatenate([[0], np.cumsum(counts or [0] * n_chunks)]).astype(np.int64)
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -166,7 +169,9 @@ def load(folder: Path) -> Index:
     chunks, keys, sentence_keys, token_counts = _read_chunks(data / "chunks.jsonl")
     vectors = _read_vectors(data / "vectors.npy")
     sentence_vectors = _read_vectors(data / "sentence_vectors.npy")
-    token_vectors = _read_tokens(data / TOKENS_FILE) if any(token_counts) else np.zeros((0, 0), dtype=np.int8)
+    token_vectors = (
+        _read_vectors(data / TOKENS_FILE, np.int8, LATE_DIM) if any(token_counts) else np.zeros((0, 0), dtype=np.int8)
+    )
     glossary = _read_json(data / "glossary.json")
     contents = Contents(
         chunks, keys, vectors, [], glossary, sentence_keys, sentence_vectors, token_counts, token_vectors
@@ -217,24 +222,15 @@ def _read_chunks(path: Path) -> tuple[list[Chunk], list[str], list[list[str]], l
     return chunks, keys, sentence_keys, token_counts
 
 
-def _read_vectors(path: Path) -> np.ndarray:
+def _read_vectors(path: Path, dtype: type = np.float32, width: int | None = None) -> np.ndarray:
+    """A memory-mapped 2-D array of ``dtype`` (and ``width`` columns, when given); IndexError_ otherwise."""
     try:
         vectors = np.load(path, allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError, EOFError) as exc:
         raise IndexError_(f"vectors {path} are damaged ({exc})") from None
-    if vectors.ndim != 2 or vectors.dtype != np.float32:
+    if vectors.ndim != 2 or vectors.dtype != dtype or (width is not None and vectors.shape[1] != width):
         raise IndexError_(f"vectors {path} have the wrong shape or type")
     return np.asarray(vectors)  # still the memory map, typed for mypy
-
-
-def _read_tokens(path: Path) -> np.ndarray:
-    try:
-        tokens = np.load(path, allow_pickle=False, mmap_mode="r")
-    except (OSError, ValueError, EOFError) as exc:
-        raise IndexError_(f"token vectors {path} are damaged ({exc})") from None
-    if tokens.ndim != 2 or tokens.dtype != np.int8 or tokens.shape[1] != LATE_DIM:
-        raise IndexError_(f"token vectors {path} have the wrong shape or type")
-    return np.asarray(tokens)
 
 
 def _read_faiss(data: Path, vectors: np.ndarray) -> Any:

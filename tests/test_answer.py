@@ -142,6 +142,18 @@ def test_a_why_answer_that_restates_the_question_brings_the_reason_beside_it() -
     assert [REASONS.text[c.start : c.end] for c in chosen][1] == "It needed warm-water ports."
 
 
+def test_a_why_answer_that_draws_a_conclusion_brings_the_sentence_it_concludes_from() -> None:
+    # "This led to ..." opens a consequence: the reason is the sentence before, however little it echoes
+    cands = reason_cands({})
+    chosen = with_reason("why did M humiliate K?", [REASONS], cands, [cands[1]])
+    assert [REASONS.text[c.start : c.end] for c in chosen] == [
+        "This led to the humiliation of K.",
+        "Differences over Taiwan convinced M that K was weak.",
+    ]
+    # not for other questions
+    assert with_reason("what happened to K?", [REASONS], cands, [cands[1]]) == [cands[1]]
+
+
 def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None:
     cands = reason_cands({3: 0.5, 0: 0.1})
     assert with_reason("what did Russia want in Manchuria?", [REASONS], cands, [cands[3]]) == [cands[3]]

@@ -195,13 +195,16 @@ BACK_REFERENCE = re.compile(r"^(This|These|Thus|Therefore|Hence|As a result|Cons
 def with_reason(
     question: str, passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
 ) -> list[Candidate]:
-    """For a "why" question whose best sentence mostly restates it ("This led to M's deliberate humiliation
-    of K", asked "why did M humiliate K?"), the sentence beside it, which gives the reason in notes, in
-    second place: the one before when the best opens with a back-reference, else the one after."""
-    if not chosen or chosen[0].echo < DEFAULT_REASON_ECHO or not WHY.search(question):
+    """For a "why" question whose best sentence mostly restates it, or draws a conclusion ("This led to M's
+    deliberate humiliation of K", "Thus, China was forced to ally ..."), the sentence beside it, which gives
+    the reason in notes, in second place: the one before when the best opens with a back-reference, else
+    the one after."""
+    if not chosen or not WHY.search(question):
         return chosen
     best = chosen[0]
     text = passages[best.passage].text[best.start : best.end]
+    if best.echo < DEFAULT_REASON_ECHO and not BACK_REFERENCE.match(text):
+        return chosen
     beside = _neighbour(candidates, best, after=not BACK_REFERENCE.match(text))
     if beside is None or beside in chosen:
         return chosen

@@ -97,14 +97,16 @@ class FakeEmbedder:
 
     def encode(self, texts: list[str], progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
         self.calls.extend(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in words(text) or ["empty"]:
-                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        out = np.array([self.bag(text) for text in texts], dtype=np.float32).reshape(len(texts), self.dim)
         if progress is not None:
             progress(len(texts))
         return out
+
+    def bag(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for word in words(text) or ["empty"]:
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return vector / np.linalg.norm(vector)
 
 
 class TokenFakeEmbedder(FakeEmbedder):
@@ -122,7 +124,7 @@ class TokenFakeEmbedder(FakeEmbedder):
             vectors = np.full((len(tokens), self.dim), 0.01, dtype=np.float32)
             for row, word in enumerate(tokens):
                 vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] = 1.0
-            out.append(TokenVectors(tokens, vectors))
+            out.append(TokenVectors(tokens, vectors, self.bag(text)))
         if progress is not None:
             progress(len(texts))
         return out

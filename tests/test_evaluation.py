@@ -32,6 +32,7 @@ from notesbot.evaluation import (
     report_dict,
     resamples,
 )
+from notesbot.evaluation.runner import BEIR_SETTINGS, index_key, settings_for
 from notesbot.types import Answer, Passage, Sentence
 
 from .conftest import FakeEmbedder
@@ -170,6 +171,14 @@ def test_system_specs() -> None:
     for bad in bad_specs:
         with pytest.raises(ConfigError):
             System.parse(bad)
+
+
+def test_systems_that_store_different_vectors_get_different_indexes() -> None:
+    base = Settings().with_(**BEIR_SETTINGS)
+    keys = {index_key(settings_for(base, System.parse(spec))) for spec in ("hybrid", "dense", "bm25")}
+    assert len(keys) == 1, "the three default systems share one index"
+    others = ("hybrid,late=true", "hybrid,sentence_vectors=true", "hybrid,glossary=true", "hybrid,chunk_chars=800")
+    assert len({index_key(settings_for(base, System.parse(spec))) for spec in others} | keys) == 5
 
 
 def test_feedback_rows_become_questions(tmp_path: Path) -> None:

@@ -88,6 +88,42 @@ def test_vectors_match_sentence_transformers() -> None:
 
 
 @pytest.mark.model
+def test_token_vectors_match_sentence_transformers_and_pool_to_the_sentence_vector() -> None:
+    texts = [t for t in VARIED if t.strip()][:4]
+    fast, reference = NumpyEmbedder().encode_tokens(texts), SentenceTransformerEmbedder().encode_tokens(texts)
+    vectors = SentenceTransformerEmbedder().encode(texts)
+    for text, a, b, vector in zip(texts, fast, reference, vectors):
+        assert a.tokens == b.tokens, text
+        assert np.allclose(a.vectors, b.vectors, atol=1e-3), text
+        assert float(np.dot(b.pooled(), vector)) > 0.9999 and float(np.dot(a.pooled(), vector)) > 0.999, text
+
+
+@pytest.mark.model
+def test_a_model_that_pools_otherwise_keeps_its_own_sentence_vector(tmp_path: Path) -> None:
+    """A local model with [CLS] pooling: the sentence vector of a token pass (what a hybrid question and a
+    chunk are embedded with) is the model's, not a mean of the token vectors."""
+    packaged = resolve_model("all-MiniLM-L6-v2").path
+    folder = tmp_path / "cls-model"
+    folder.mkdir()
+    for item in packaged.iterdir():
+        (folder / item.name).symlink_to(item)
+    (folder / "1_Pooling").unlink()
+    (folder / "1_Pooling").mkdir()
+    pooling = json.loads((packaged / "1_Pooling" / "config.json").read_text())
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({**pooling, "pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False})
+    )
+    assert supports(folder) is not None, "the numpy runtime refuses it: sentence-transformers encodes questions"
+    model = SentenceTransformerEmbedder(str(folder))
+    question = "why did Mao launch the Great Leap Forward?"
+    found = model.encode_tokens([question])[0]
+    vector = model.encode([question])[0]
+    mean = found.vectors.mean(axis=0) / np.linalg.norm(found.vectors.mean(axis=0))
+    assert float(np.dot(found.pooled(), vector)) > 0.9999
+    assert float(np.dot(mean, vector)) < 0.99, "mean pooling would be another vector"
+
+
+@pytest.mark.model
 def test_long_texts_are_cut_at_max_seq_length() -> None:
     encoder = NumpyEmbedder()
     assert encoder.config.max_tokens == 256

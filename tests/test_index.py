@@ -119,6 +119,9 @@ def test_token_vectors_are_stored_checked_and_reused(notes: Path, tmp_path: Path
     assert idx.contents.token_vectors.dtype == np.int8 and idx.contents.token_vectors.shape[1] == LATE_DIM
     assert len(idx.contents.token_vectors) == sum(idx.contents.token_counts)
     assert len(embedder.token_calls) == len(idx.chunks), "one token pass per chunk text"
+    assert not set(embedder.token_calls) & set(embedder.calls), "which gives the chunk's vector too"
+    bags = np.array([embedder.bag(t) for t in embedder.token_calls])
+    assert all(np.isclose(bags @ vector, 1.0).any() for vector in idx.vectors)
     before = {
         k: idx.contents.token_vectors[idx.token_offsets[i] : idx.token_offsets[i + 1]].copy()
         for i, k in enumerate(idx.keys)

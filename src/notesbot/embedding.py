@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -115,23 +115,28 @@ class SentenceTransformerEmbedder:
         return out
 
     def encode_tokens(self, texts: list[str], progress: Progress | None = None) -> list[TokenVectors]:
-        """Each text's tokens and the model's last-layer vector of each (before pooling)."""
-        out: list[TokenVectors] = []
-        prepare = getattr(self.model, "preprocess", None) or self.model.tokenize  # the newer name, when there
-        for begin in range(0, len(texts), self.batch_size):
-            batch = texts[begin : begin + self.batch_size]
-            features = prepare(batch)
-            ids, mask = features["input_ids"].tolist(), features["attention_mask"].tolist()
-            hidden = self.model.encode(batch, output_value="token_embeddings", show_progress_bar=False)
-            for row, vectors in enumerate(hidden):
-                tokens = self.model.tokenizer.convert_ids_to_tokens([i for i, m in zip(ids[row], mask[row]) if m])
-                array = np.asarray(vectors.float().cpu().numpy(), dtype=np.float32)
-                if len(tokens) != len(array):
-                    raise ModelError(f"the model gave {len(array)} token vectors for {len(tokens)} tokens")
-                out.append(TokenVectors(tokens, array))
+        """Each text's tokens, the model's last-layer vector of each (before pooling) and the text's sentence
+        vector (the model's own pooling), all from one pass of the model."""
+        found: dict[int, TokenVectors] = {}
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in range(0, len(order), self.batch_size):
+            ids = order[begin : begin + self.batch_size]
+            rows = self.model.encode([texts[i] for i in ids], output_value=None, show_progress_bar=False)
+            for i, row in zip(ids, rows):
+                found[i] = self._token_vectors(row)
             if progress is not None:
-                progress(len(batch))
-        return out
+                progress(len(ids))
+        return [found[i] for i in range(len(texts))]
+
+    def _token_vectors(self, row: dict[str, Any]) -> TokenVectors:
+        """One text's output of the model (padded to its batch): its tokens, their vectors, its sentence vector."""
+        keep = row["attention_mask"].bool()
+        tokens = self.model.tokenizer.convert_ids_to_tokens(row["input_ids"][keep].tolist())
+        vectors = np.asarray(row["token_embeddings"][keep].float().cpu().numpy(), dtype=np.float32)
+        if len(tokens) != len(vectors):
+            raise ModelError(f"the model gave {len(vectors)} token vectors for {len(tokens)} tokens")
+        sentence = np.asarray(row["sentence_embedding"].float().cpu().numpy(), dtype=np.float32)
+        return TokenVectors(tokens, vectors, sentence)
 
 
 def _load_sentence_transformer(path: Path):  # type: ignore[no-untyped-def]

@@ -239,7 +239,8 @@ class NotesBot:
         sentence_keys = [self._keys(group) for group in sentence_texts]
         flat_keys = keys + [k for group in sentence_keys for k in group]
         flat_texts = texts + [t for group in sentence_texts for t in group]
-        vectors = self._vectors(old, flat_keys, flat_texts, report, progress)
+        counts, tokens, pooled = self._tokens(old, keys, texts, progress)
+        vectors = self._vectors(old, flat_keys, flat_texts, report, progress, pooled)
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}
         manifest = Manifest(
@@ -252,7 +253,6 @@ class NotesBot:
             extra_files=self._extra_files(),
             skipped=report.skipped,
         )
-        counts, tokens = self._tokens(old, keys, texts, progress)
         contents = index.Contents(
             chunks,
             keys,
@@ -268,40 +268,44 @@ class NotesBot:
 
     def _tokens(
         self, old: Index | None, keys: list[str], texts: list[str], progress: Progress | None
-    ) -> tuple[list[int], np.ndarray]:
-        """Each chunk's stored token vectors (late interaction), reused from ``old`` by content key; none
-        when late interaction is off, the embedder gives no token vectors, or the notes have more than
+    ) -> tuple[list[int], np.ndarray, dict[str, np.ndarray]]:
+        """Each chunk's stored token vectors (late interaction), reused from ``old`` by content key, and the
+        sentence vectors of the chunks embedded for them (the same pass of the model gives both); none when
+        late interaction is off, the embedder gives no token vectors, or the notes have more than
         DEFAULT_LATE_MAX_CHUNKS chunks."""
         encode = getattr(self.embedder, "encode_tokens", None) if self.settings.late else None
         if encode is None or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
-            return [], np.zeros((0, 0), dtype=np.int8)
+            return [], np.zeros((0, 0), dtype=np.int8), {}
         cache = _token_cache(old)
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if progress is not None:
-                progress(done[0], len(missing))
-
-        for (key, _), found in zip(missing, encode([t for _, t in missing], progress=step)):
-            cache[key] = late.chunk_tokens(found)
+        pooled = {}
+        for (key, _), found in zip(missing, encode([t for _, t in missing], progress=_steps(progress, len(missing)))):
+            cache[key], pooled[key] = late.chunk_tokens(found), found.pooled()
         arrays = [cache[k] for k in keys]
-        return [len(a) for a in arrays], np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.int8)
+        tokens = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.int8)
+        return [len(a) for a in arrays], tokens, pooled
 
     def _keys(self, texts: list[str]) -> list[str]:
         fingerprint = str(self.model_identity()["fingerprint"])
         return [content_hash(fingerprint + "\0" + t) for t in texts]
 
     def _vectors(
-        self, old: Index | None, keys: list[str], texts: list[str], report: BuildReport, progress: Progress | None
+        self,
+        old: Index | None,
+        keys: list[str],
+        texts: list[str],
+        report: BuildReport,
+        progress: Progress | None,
+        embedded: dict[str, np.ndarray],
     ) -> np.ndarray:
-        """Vectors for ``texts``: reused from ``old`` by content key, the rest embedded now."""
-        cache = _vector_cache(old)
+        """Vectors for ``texts``: those ``embedded`` already, else reused from ``old`` by content key, the rest
+        embedded now."""
+        cache = {**_vector_cache(old), **embedded}
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
         fresh = self._embed([t for _, t in missing], progress)
         cache.update({k: fresh[i] for i, (k, _) in enumerate(missing)})
-        report.embedded, report.reused = len(missing), len(set(keys)) - len(missing)
+        report.embedded = len(missing) + len(embedded)
+        report.reused = len(set(keys)) - report.embedded
         dim = len(next(iter(cache.values()))) if cache else self.embedder.dim
         out = np.zeros((len(keys), dim), dtype=np.float32)
         for row, key in enumerate(keys):
@@ -311,14 +315,7 @@ class NotesBot:
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if progress is not None:
-                progress(done[0], len(texts))
-
-        return self.embedder.encode(texts, progress=step)
+        return self.embedder.encode(texts, progress=_steps(progress, len(texts)))
 
     def _current_manifest(self) -> Manifest | None:
         """The index's manifest when the index exists, matches this model and chunker, and no note
@@ -547,6 +544,18 @@ def _spanned_years(question: str, text: str) -> set[str]:
         return set()
     ranges = dates.spans_in(text, dates.Span(min(asked), max(asked)))
     return {str(y) for y in asked if any(r.first <= y <= r.last for r in ranges)}
+
+
+def _steps(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """An embedder's progress callback (texts done in this step) reported to ``progress`` as (done, total)."""
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(done[0], total)
+
+    return step
 
 
 def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:

@@ -28,13 +28,15 @@ class TokenVectors:
 
     tokens: list[str]
     vectors: np.ndarray
+    sentence: np.ndarray | None = None  # the model's own sentence vector of the text, when it gave one
 
     def pooled(self) -> np.ndarray:
-        """The sentence vector: the mean of the token vectors, L2-normalised (mean pooling)."""
+        """The sentence vector, L2-normalised: the model's own (its pooling) when it gave one, else the mean
+        of the token vectors (mean pooling)."""
         import numpy as np
 
-        mean = self.vectors.mean(axis=0)
-        return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), dtype=np.float32)
+        vector = self.sentence if self.sentence is not None else self.vectors.mean(axis=0)
+        return np.asarray(vector / max(float(np.linalg.norm(vector)), 1e-12), dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ def test_short_years_are_read_in_the_given_century_only_where_notes_write_them()
         "paid back 6 of 20.",
         "Aug 23 - PLA began shelling Quemoy",
         "On Oct 15, talks resumed",
+        "1/2000 in UK have abnormal PrP positivity",
+        "a risk of 0.1958 per year",
+        "a dose of 2000.5 units",
     ],
 )
 def test_numbers_that_are_not_years_are_not_read_as_years(text: str) -> None:

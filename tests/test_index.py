@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from notesbot import NotesBot, index
+from notesbot import NotesBot, index, pipeline
 from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.errors import IndexError_, IndexLockedError
 from notesbot.late import LATE_DIM, LATE_VERSION
@@ -148,3 +148,15 @@ def test_an_embedder_without_token_vectors_builds_an_index_without_them(
     idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
     assert not idx.has_tokens and idx.manifest.chunker["late"] == LATE_VERSION
     assert not (tmp_path / "idx" / idx.manifest.data / index.TOKENS_FILE).exists()
+
+
+def test_token_vectors_are_the_same_built_a_slice_at_a_time(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = NotesBot(notes, tmp_path / "whole", embedder=TokenFakeEmbedder()).ensure_index()
+    monkeypatch.setattr(pipeline, "TOKEN_SLICE", 4)
+    embedder = TokenFakeEmbedder()
+    sliced = NotesBot(notes, tmp_path / "sliced", embedder=embedder).ensure_index()
+    assert len(whole.chunks) > 8 and len(embedder.token_calls) == len(sliced.chunks)
+    assert np.array_equal(whole.contents.token_vectors, sliced.contents.token_vectors)
+    assert np.array_equal(whole.vectors, sliced.vectors)

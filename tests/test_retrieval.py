@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from notesbot import NotesBot, late, retrieval
+from notesbot import NotesBot, Settings, late, retrieval
 from notesbot.chunking import is_prompt_chunk
 from notesbot.dates import Span, out_of_time
 from notesbot.retrieval import Hit
@@ -61,6 +61,21 @@ def test_modes_return_k_passages(notes: Path, tmp_path: Path, fake: FakeEmbedder
         else:  # the top 3, which answers draw on, are ordered by their best sentence; the rest by score
             assert scores[3:] == sorted(scores[3:], reverse=True) and min(scores[:3]) >= max(scores[3:], default=0)
     assert len(bot.search("Taiwan", k=100, mode="dense")) == len(bot.ensure_index().chunks)
+
+
+def test_without_answer_first_every_mode_keeps_its_score_order(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    settings = Settings(corpus=notes, index=tmp_path / "idx", answer_first=False)
+    bot = NotesBot(settings=settings, embedder=fake)
+    reordered = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    moved = False
+    for question in ("Taiwan nuclear", "why did Mao launch the Great Leap Forward?", "the swimming pool", "aid"):
+        for mode in ("hybrid", "dense"):
+            scores = [p.score for p in bot.search(question, k=10, mode=mode)]
+            assert scores == sorted(scores, reverse=True), (question, mode)
+            moved |= [p.text for p in reordered.search(question, k=3, mode=mode)] != [
+                p.text for p in bot.search(question, k=3, mode=mode)
+            ]
+    assert moved, "answer-first ordering changes some top three, so the check above can fail"
 
 
 def test_bm25_ranking_is_the_score_order(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:

@@ -24,6 +24,7 @@ DEFAULT_DENSE_WEIGHT = 0.5  # the dense ranking's share of the fused score; BM25
 DEFAULT_SENTENCE_VECTORS = True  # embed each sentence too, so answers pick sentences by meaning
 DEFAULT_GLOSSARY = True  # learn the notes' abbreviations and expand them when indexing and asking
 DEFAULT_LATE = True  # store chunk token vectors and rank by token matches too (late interaction, notesbot.late)
+DEFAULT_ANSWER_FIRST = True  # order the top passages by their best answer sentence (not in bm25 mode)
 DEFAULT_LATE_WEIGHT = 1.0  # the token-match ranking's weight in hybrid fusion (dense and BM25 weigh 1 each)
 DEFAULT_LATE_MAX_CHUNKS = 20_000  # above this many chunks no token vectors are stored (about 10 KB a chunk)
 # Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
@@ -76,6 +77,7 @@ class Settings:
     glossary: bool = DEFAULT_GLOSSARY
     sentence_vectors: bool = DEFAULT_SENTENCE_VECTORS
     late: bool = DEFAULT_LATE
+    answer_first: bool = DEFAULT_ANSWER_FIRST
     abstain_below: float = DEFAULT_ABSTAIN_BELOW
 
     def __post_init__(self) -> None:

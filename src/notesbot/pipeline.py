@@ -36,6 +36,7 @@ ASKING = frozenset(terms("tell me about explain describe please give summarise s
 GENERIC = frozenset(
     terms("list summary overview happen happened happening incident event episode affair thing things situation story")
 )
+TOKEN_SLICE = 256  # chunks encoded for token vectors at once: 256 x 256 tokens x 384 floats is about 100 MB
 
 
 @dataclass
@@ -278,9 +279,11 @@ class NotesBot:
             return [], np.zeros((0, 0), dtype=np.int8), {}
         cache = _token_cache(old)
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-        pooled = {}
-        for (key, _), found in zip(missing, encode([t for _, t in missing], progress=_steps(progress, len(missing)))):
-            cache[key], pooled[key] = late.chunk_tokens(found), found.pooled()
+        pooled, step = {}, _steps(progress, len(missing))
+        for begin in range(0, len(missing), TOKEN_SLICE):  # full-size token vectors of a slice at a time
+            part = missing[begin : begin + TOKEN_SLICE]
+            for (key, _), found in zip(part, encode([t for _, t in part], progress=step)):
+                cache[key], pooled[key] = late.chunk_tokens(found), found.pooled()
         arrays = [cache[k] for k in keys]
         tokens = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.int8)
         return [len(a) for a in arrays], tokens, pooled
@@ -399,7 +402,7 @@ class NotesBot:
         hits = hits[:k]
         passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
         found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt)
-        return self._answer_first(found) if mode != "bm25" else found
+        return self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
 
     def _encode(
         self, idx: Index, question: str, mode: str, need_vector: bool

@@ -37,6 +37,7 @@ BEIR_SETTINGS: dict[str, Any] = {
     "sentence_vectors": False,
     "fusion": "convex",
     "late": False,  # convex fusion leaves token vectors unused: no token pass, no 160 MB of them for SciFact
+    "answer_first": False,  # BEIR judges retrieval: the modes' own rankings, not reordered for answers
 }
 NOTES_DEPTH = 10
 BEIR_DEPTH = 100

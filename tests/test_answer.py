@@ -152,6 +152,10 @@ def test_a_why_answer_that_draws_a_conclusion_brings_the_sentence_it_concludes_f
     ]
     # not for other questions
     assert with_reason("what happened to K?", [REASONS], cands, [cands[1]]) == [cands[1]]
+    # "So-called" is no back-reference
+    called = Passage("Mao led. So-called revisionism in Moscow angered Mao.", "notes.txt", 3, 3, None, 0.9)
+    pair = [Candidate(0, 0, 8, 3, 0.5, 0.0), Candidate(0, 9, 53, 3, 0.9, 0.0)]
+    assert with_reason("why was Mao angry?", [called], pair, [pair[1]]) == [pair[1]]
 
 
 def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None:

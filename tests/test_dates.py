@@ -43,6 +43,19 @@ def test_short_years_are_read_in_the_given_century_only_where_notes_write_them()
 
 
 @pytest.mark.parametrize(
+    "text, years",
+    [
+        ("on 12.3.1958", [1958]),
+        ("3/12/1958", [1958]),
+        ("10/10/1949: the PRC", [1949]),
+        ("in 1958,1959", [1958, 1959]),
+    ],
+)
+def test_years_closing_a_date_or_in_a_list_are_years(text: str, years: list[int]) -> None:
+    assert spans_in(text) == [Span(y, y) for y in years]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Grain output fell by 15.5% in the famine",

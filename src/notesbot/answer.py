@@ -189,7 +189,7 @@ def select(candidates: list[Candidate], limit: int = DEFAULT_ANSWER_SENTENCES) -
 
 WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (led|caused|made|drove|pushed|motivated)\b|\breasons?\b", re.IGNORECASE)
 # a sentence opening like this goes on from the one before it, which holds what "this" refers to
-BACK_REFERENCE = re.compile(r"^(This|These|Thus|Therefore|Hence|As a result|Consequently|So)\b")
+BACK_REFERENCE = re.compile(r"^(This|These|Thus|Therefore|Hence|As a result|Consequently|So)\b(?!-)")  # not "So-called"
 
 
 def with_reason(

@@ -24,7 +24,8 @@ DECADE = re.compile(r"\b(?:(early|mid|late)[\s-]+)?(1[0-9]{2}|20[0-9])0'?s\b", r
 BOUND = re.compile(
     rf"\b(by|before|until|till|up to|after|since)\s+(?:the\s+)?(?:end of\s+(?:the\s+)?)?{YEAR}(?!'?s)\b", re.IGNORECASE
 )
-SINGLE = re.compile(rf"(?<!\d[./,])\b{YEAR}\b(?!'?s)(?![.,/]\d)")  # not in "1/2000", "0.1958", "2000.5"
+# a year, also closing a date ("12.3.1958", "3/12/1958"), but not a fraction or decimal ("1/2000", "0.1958", "2000.5")
+SINGLE = re.compile(rf"(?:(?<=\d[./]\d[./])|(?<=\d[./]\d\d[./])|(?<!\d[./]))\b{YEAR}\b(?!'?s)(?!\.\d)")
 # a two-digit year: after a month ("Jan 59"; a number up to 31 there is a day) or a preposition ("During 58",
 # "end of 58"), ending a phrase (not "15.5%", "30-40%", "12-month")
 SHORT = re.compile(

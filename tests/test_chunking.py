@@ -44,7 +44,7 @@ def test_shipped_notes_chunks_are_exact_and_short() -> None:
         doc = _shipped(name)
         chunks = chunk_document(doc)
         assert_exact(doc, chunks)
-        assert max(len(c.text) for c in chunks) <= DEFAULT_CHUNK_CHARS
+        assert max(len(c.text) for c in chunks) <= DEFAULT_CHUNK_CHARS * 5 // 4  # with a scrap joined
         assert sum(len(c.text) for c in chunks) / len(chunks) < 400  # the bar: top passages well under 500
 
 
@@ -80,6 +80,14 @@ def test_long_essay_paragraphs_are_split_at_sentences() -> None:
     assert len(pieces) >= 2
     assert all(p.text[-1] in '.!?"”' for p in pieces[:-1])
     assert all(p.heading is None for p in pieces)
+
+
+def test_a_scrap_at_the_end_of_a_long_line_joins_the_piece_before_it() -> None:
+    long = " ".join(f"Sentence number {i} says something about the alliance." for i in range(7))  # 370 chars
+    pieces = chunk_document(_doc(long + " It ended far too soon, sadly, for all."), max_chars=400)
+    assert [p.text for p in pieces] == [long + " It ended far too soon, sadly, for all."], "no 38-character chunk alone"
+    pieces = chunk_document(_doc(long + " " + long), max_chars=400)
+    assert [p.text for p in pieces] == [long, long], "pieces of a fair size stay apart"
 
 
 def test_paragraph_broken_by_a_blank_line_mid_sentence_stays_together() -> None:

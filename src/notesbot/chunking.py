@@ -16,6 +16,7 @@ SENTENCE_END = tuple(".!?:\"')]")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
+TAIL_SHARE = 4  # a piece of a long line shorter than a quarter of a chunk joins the piece before it
 PROMPT_SHARE = 0.6  # a chunk whose text is more than this share of questions and instructions is a prompt
 
 
@@ -36,7 +37,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 6, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 7, "max_chars": max_chars}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -300,7 +301,19 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
             continue
         spans.append((start, start + len(piece)))
         cursor = start + len(piece)
-    return spans
+    return _join_scraps(text, spans, max_chars // TAIL_SHARE)
+
+
+def _join_scraps(text: str, spans: list[tuple[int, int]], least: int) -> list[tuple[int, int]]:
+    """``spans`` with each piece shorter than ``least`` characters (the last sentence or two of a line, cut
+    off by the size limit) joined to the piece before it on the same line."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and end - start < least and "\n" not in text[out[-1][1] : start]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 __all__ = ["chunk_document", "chunker_params", "parse", "split_text"]

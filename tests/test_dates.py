@@ -19,8 +19,12 @@ from notesbot.dates import OPEN, Span, out_of_time, question_span, spans_in
         ("in the 1940s", (1940, 1949)),
         ("in 1950, and by the late 1950s", (1950, 1959)),
         ("What did Mao think of Khrushchev by 1958?", (-OPEN, 1958)),
-        ("Was the USSR still the head of the communist world after 1954?", (1954, OPEN)),
+        ("Was the USSR still the head of the communist world after 1954?", (1955, OPEN)),
         ("What caused tension before the 1958 crisis?", (-OPEN, 1958)),
+        ("What made relations worse before 1958?", (-OPEN, 1957)),
+        ("What happened after 1954?", (1955, OPEN)),
+        ("What changed since 1954?", (1954, OPEN)),
+        ("Were they still allies by 1958?", (-OPEN, 1958)),
         ("how did relations change from 1954 until 1957?", (1954, 1957)),
     ],
 )

@@ -50,14 +50,21 @@ class Span:
 
 def question_span(question: str) -> Span | None:
     """The stretch of years a question asks about (from its first to its last named year), or None."""
-    spans = spans_in(question)
     ranges = [m.span() for m in RANGE.finditer(question)]
-    for match in BOUND.finditer(question):
-        if any(a <= match.start() < b for a, b in ranges):
-            continue  # "from 1954 until 1957" is the range, not a bound
-        year = int(match.group(2))
-        opening = match.group(1).lower() in ("after", "since")
-        spans.append(Span(year, OPEN) if opening else Span(-OPEN, year))
+    # "from 1954 until 1957" is the range, not a bound
+    bounds = [m for m in BOUND.finditer(question) if not any(a <= m.start() < b for a, b in ranges)]
+    rest = question
+    for match in bounds:  # the bound's own year is read with the bound, not as a year of its own
+        rest = rest[: match.start()] + " " * len(match.group(0)) + rest[match.end() :]
+    spans = spans_in(rest)
+    for match in bounds:
+        year, word = int(match.group(2)), match.group(1).lower()
+        # "before 1958" leaves 1958 out, "by 1958" and "before the 1958 crisis" keep it; "after" likewise
+        strict = len(match.group(0).split()) == 2 and word in ("before", "after")
+        if word in ("after", "since"):
+            spans.append(Span(year + strict, OPEN))
+        else:
+            spans.append(Span(-OPEN, year - strict))
     if not spans:
         return None
     return Span(min(s.first for s in spans), max(s.last for s in spans))

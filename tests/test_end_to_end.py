@@ -118,6 +118,12 @@ def test_a_misspelt_question_is_answered_and_says_how_it_was_read(bot: NotesBot)
     assert 'read "swiming" as "swimming"' in result.notices
 
 
+def test_a_chatty_question_is_answered(bot: NotesBot) -> None:
+    # "deal" and "thing" frame the question; notes that never say them are no sign the answer is missing
+    result = bot.ask("so what was the deal with the swimming pool thing")
+    assert not result.abstained and "rubber ring" in (result.answer or ""), result.confidence
+
+
 def test_short_questions_in_the_notes_words_are_answered(bot: NotesBot) -> None:
     for question, words in (
         ("what was the honeymoon period?", "honeymoon period"),

@@ -34,7 +34,10 @@ Progress = Callable[[int, int], None]
 # notes never use them, so notes that never say "incident" are no sign that the answer is missing.
 ASKING = frozenset(terms("tell me about explain describe please give summarise summarize"))
 GENERIC = frozenset(
-    terms("list summary overview happen happened happening incident event episode affair thing things situation story")
+    terms(
+        "list summary overview happen happened happening incident event episode affair thing things situation "
+        "story deal stuff"
+    )
 )
 TOKEN_SLICE = 256  # chunks encoded for token vectors at once: 256 x 256 tokens x 384 floats is about 100 MB
 

@@ -190,7 +190,27 @@ def test_a_sentence_that_adds_to_a_chosen_one_follows_it() -> None:
     assert texts == ["K agreed to more economic aid.", "Also agreed to visit China.", "Tensions began."]
     texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[2]])]
     assert texts == ["Tensions began.", "Even offered a bomb."]
-    assert with_continuation([POINTS], cands, [cands[3]]) == [cands[3]], '"Even so" turns, it does not add'
+    assert cands[4] not in with_continuation([POINTS], cands, [cands[3]]), '"Even so" turns, it does not add'
     assert with_continuation([POINTS], cands, [cands[4]]) == [cands[4]], "nothing follows the last sentence"
     assert with_continuation([POINTS], cands, []) == []
+    # a sentence that adds without a subject of its own comes after the one it adds to
+    texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[1]])]
+    assert texts == ["K agreed to more economic aid.", "Also agreed to visit China."]
+    texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[3]])]
+    assert texts == ["Tensions began.", "Even offered a bomb."]
+    assert with_continuation([POINTS], cands, [cands[0]]) == cands[:2], "none before the first"
     assert len(with_continuation([POINTS], cands, [cands[0], cands[2], cands[3]])) == 3, "at most 3 sentences"
+
+
+def test_sentences_in_a_row_on_one_line_are_cited_once_in_their_order() -> None:
+    line = Passage(
+        "K proposed a deal. Also offered a bomb. However K changed his mind.", "notes.txt", 22, 22, None, 0.9
+    )
+    cands = [
+        Candidate(0, 0, 18, 22, 0.1, 0.0),
+        Candidate(0, 19, 39, 22, 0.85, 0.0),
+        Candidate(0, 40, 67, 22, 0.9, 0.0),
+    ]
+    result = compose("what did K offer?", [line], cands, SURE)
+    assert result.answer == "K proposed a deal. Also offered a bomb. However K changed his mind. [notes.txt:22]"
+    assert result.passages[0].highlights == ((0, 18), (19, 39), (40, 67))

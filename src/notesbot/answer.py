@@ -217,13 +217,23 @@ CONTINUATION = re.compile(
 )
 
 
+# ... and without a subject of its own ("Also agreed to visit China"): the sentence before it names who
+HEADLESS = re.compile(rf"{CONTINUATION.pattern}[,]?\s+[a-z]")
+
+
 def with_continuation(passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
     """Each chosen sentence followed by the next sentence of its passage when that one adds to it ("Also ...",
-    "Even ..."): notes list a point's parts as sentences in a row, and the answer is all of them."""
+    "Even ..."): notes list a point's parts as sentences in a row, and the answer is all of them. A chosen
+    sentence that adds to the one before it without a subject ("Also agreed to personally visit China") comes
+    after that one ("Khrushchev- new leader- agreed to more economic aid")."""
     out: list[Candidate] = []
     for cand in chosen:
         if cand in out:
             continue
+        before = _neighbour(candidates, cand, after=False)
+        text = passages[cand.passage].text[cand.start : cand.end]
+        if before is not None and before not in out and HEADLESS.match(text):
+            out.append(before)
         out.append(cand)
         after = _neighbour(candidates, cand, after=True)
         if (
@@ -269,17 +279,22 @@ def compose(
 
 
 def _joined(passages: list[Passage], sentences: list[Sentence]) -> list[Sentence]:
-    """Chosen sentences that follow each other on one line of a passage, read as one span."""
+    """Chosen sentences that follow each other on one line of a passage, read as one span (in the place of
+    the first of them chosen)."""
     out: list[Sentence] = []
     for s in sentences:
-        prev = next((o for o in out if o.passage == s.passage and o.line == s.line), None)
-        text = passages[s.passage].text
-        if prev is not None and _adjacent(text, prev, s):
+        text, place = passages[s.passage].text, len(out)
+        while (prev := next((o for o in out if _beside(text, o, s)), None)) is not None:
+            place = min(place, out.index(prev))
+            out.remove(prev)
             a, b = min(prev.start, s.start), max(prev.end, s.end)
-            out[out.index(prev)] = Sentence(text[a:b], s.source, s.line, s.passage, a, b, prev.score)
-        else:
-            out.append(s)
+            s = Sentence(text[a:b], s.source, s.line, s.passage, a, b, max(prev.score, s.score))
+        out.insert(place, s)
     return out
+
+
+def _beside(text: str, x: Sentence, y: Sentence) -> bool:
+    return x.passage == y.passage and x.line == y.line and _adjacent(text, x, y)
 
 
 def _adjacent(text: str, x: Sentence, y: Sentence) -> bool:

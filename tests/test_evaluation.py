@@ -32,6 +32,7 @@ from notesbot.evaluation import (
     report_dict,
     resamples,
 )
+from notesbot.evaluation.questions import normalise
 from notesbot.evaluation.runner import BEIR_SETTINGS, index_key, settings_for
 from notesbot.types import Answer, Passage, Sentence
 
@@ -219,8 +220,8 @@ def test_shipped_questions_have_their_phrases_in_their_lines() -> None:
             ids.add(q.id)
             for e in q.evidence:
                 lines = (root / "corpus" / e.source).read_text(encoding="utf-8").split("\n")
-                span = " ".join(" ".join(lines[e.start_line - 1 : e.end_line]).split()).lower()
-                assert " ".join(e.phrase.split()).lower() in span, (path.name, q.id)
+                span = normalise(" ".join(lines[e.start_line - 1 : e.end_line]))
+                assert normalise(e.phrase) in span, (path.name, q.id)
 
 
 def _questions(tmp_path: Path) -> Path:

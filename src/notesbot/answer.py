@@ -202,10 +202,10 @@ def with_reason(
     if not chosen or not WHY.search(question):
         return chosen
     best = chosen[0]
-    text = passages[best.passage].text[best.start : best.end]
-    if best.echo < DEFAULT_REASON_ECHO and not BACK_REFERENCE.match(text):
+    back = BACK_REFERENCE.match(passages[best.passage].text[best.start : best.end])
+    if best.echo < DEFAULT_REASON_ECHO and not back:
         return chosen
-    beside = _neighbour(candidates, best, after=not BACK_REFERENCE.match(text))
+    beside = _neighbour(candidates, best, after=not back)
     if beside is None or beside in chosen:
         return chosen
     return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
@@ -218,7 +218,7 @@ CONTINUATION = re.compile(
 
 
 # ... and without a subject of its own ("Also agreed to visit China"): the sentence before it names who
-HEADLESS = re.compile(rf"{CONTINUATION.pattern}[,]?\s+[a-z]")
+HEADLESS = re.compile(rf"{CONTINUATION.pattern},?\s+[a-z]")
 
 
 def with_continuation(passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:

@@ -36,7 +36,7 @@ BEIR_SETTINGS: dict[str, Any] = {
     "glossary": False,
     "sentence_vectors": False,
     "fusion": "convex",
-    "late": False,  # convex fusion leaves token vectors unused: no token pass, no 160 MB of them for SciFact
+    "late": False,  # convex fusion leaves token vectors unused: no token pass, no 150 MB of them for SciFact
     "answer_first": False,  # BEIR judges retrieval: the modes' own rankings, not reordered for answers
 }
 NOTES_DEPTH = 10

@@ -158,6 +158,29 @@ def test_a_why_answer_that_draws_a_conclusion_brings_the_sentence_it_concludes_f
     assert with_reason("why was Mao angry?", [called], pair, [pair[1]]) == [pair[1]]
 
 
+def test_a_later_conclusion_in_a_why_answer_brings_its_reason_in_place_of_the_weakest_sentence() -> None:
+    # the best sentence (K left early) neither restates the question nor concludes: the third chosen one
+    # ("This led to ...") brings the sentence before it, and the second-best makes way
+    cands = reason_cands({})
+    chosen = with_reason("why did M humiliate K?", [REASONS], cands, [cands[2], cands[3], cands[1]])
+    assert [REASONS.text[c.start : c.end] for c in chosen] == [
+        "K left early.",
+        "Differences over Taiwan convinced M that K was weak.",
+        "This led to the humiliation of K.",
+    ]
+    # a reason already chosen is not brought twice, and other questions are left alone
+    assert with_reason("why did M humiliate K?", [REASONS], cands, [cands[2], cands[0], cands[1]]) == [
+        cands[2],
+        cands[0],
+        cands[1],
+    ]
+    assert with_reason("what did M do?", [REASONS], cands, [cands[2], cands[3], cands[1]]) == [
+        cands[2],
+        cands[3],
+        cands[1],
+    ]
+
+
 def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None:
     cands = reason_cands({3: 0.5, 0: 0.1})
     assert with_reason("what did Russia want in Manchuria?", [REASONS], cands, [cands[3]]) == [cands[3]]

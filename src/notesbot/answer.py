@@ -198,17 +198,37 @@ def with_reason(
     """For a "why" question whose best sentence mostly restates it, or draws a conclusion ("This led to M's
     deliberate humiliation of K", "Thus, China was forced to ally ..."), the sentence beside it, which gives
     the reason in notes, in second place: the one before when the best opens with a back-reference, else
-    the one after."""
+    the one after. Otherwise a later chosen sentence that draws a conclusion brings the one before it."""
     if not chosen or not WHY.search(question):
         return chosen
     best = chosen[0]
-    back = BACK_REFERENCE.match(passages[best.passage].text[best.start : best.end])
+    back = _concludes(passages, best)
     if best.echo < DEFAULT_REASON_ECHO and not back:
-        return chosen
+        return _reason_before_conclusion(passages, candidates, chosen)
     beside = _neighbour(candidates, best, after=not back)
     if beside is None or beside in chosen:
         return chosen
     return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
+
+
+def _concludes(passages: list[Passage], cand: Candidate) -> bool:
+    return bool(BACK_REFERENCE.match(passages[cand.passage].text[cand.start : cand.end]))
+
+
+def _reason_before_conclusion(
+    passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """The first chosen sentence that draws a conclusion, with the sentence before it put just ahead of it;
+    to stay within the limit, the weakest other sentences after the best make way."""
+    for i, cand in enumerate(chosen[1:], 1):
+        before = _neighbour(candidates, cand, after=False)
+        if not _concludes(passages, cand) or before is None or before in chosen:
+            continue
+        out = [*chosen[:i], before, *chosen[i:]]
+        while len(out) > DEFAULT_ANSWER_SENTENCES:
+            out.remove(next(x for x in reversed(out[1:]) if x not in (before, cand)))
+        return out
+    return chosen
 
 
 # a sentence opening like this adds another point to the one before it ("Also agreed to visit China")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from notesbot.answer import (
+    BACK_REFERENCE,
     Candidate,
     Signals,
     compose,
@@ -179,6 +182,23 @@ def test_a_later_conclusion_in_a_why_answer_brings_its_reason_in_place_of_the_we
         cands[3],
         cands[1],
     ]
+    # a conclusion in another passage than the best sentence's is about something else: left as it is
+    other = [Candidate(1, c.start, c.end, c.line, c.dense, 0.0) for c in cands]
+    chosen = [cands[2], cands[3], other[1]]
+    assert with_reason("why did M humiliate K?", [REASONS, REASONS], cands + other, chosen) == chosen
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["This led to", "Thus, K", "Therefore the 2", "Simply, M", "During this time, China", "By that point K"],
+)
+def test_openings_that_refer_back_are_read_as_conclusions(opening: str) -> None:
+    assert BACK_REFERENCE.match(opening)
+
+
+@pytest.mark.parametrize("opening", ["So-called revisionism", "During the war", "Thistle", "In 1950, Mao"])
+def test_other_openings_are_not_conclusions(opening: str) -> None:
+    assert not BACK_REFERENCE.match(opening)
 
 
 def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None:

@@ -189,7 +189,10 @@ def select(candidates: list[Candidate], limit: int = DEFAULT_ANSWER_SENTENCES) -
 
 WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (led|caused|made|drove|pushed|motivated)\b|\breasons?\b", re.IGNORECASE)
 # a sentence opening like this goes on from the one before it, which holds what "this" refers to
-BACK_REFERENCE = re.compile(r"^(This|These|Thus|Therefore|Hence|As a result|Consequently|So)\b(?!-)")  # not "So-called"
+BACK_REFERENCE = re.compile(
+    r"^(This|These|Thus|Therefore|Hence|As a result|Consequently|So|Simply|In short|"
+    r"(During|In|At|By|After|From|Because of|Due to|Despite) (this|these|that|those))\b(?!-)"  # not "So-called"
+)
 
 
 def with_reason(
@@ -218,11 +221,11 @@ def _concludes(passages: list[Passage], cand: Candidate) -> bool:
 def _reason_before_conclusion(
     passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
 ) -> list[Candidate]:
-    """The first chosen sentence that draws a conclusion, with the sentence before it put just ahead of it;
-    to stay within the limit, the weakest other sentences after the best make way."""
+    """The first chosen sentence from the best one's passage that draws a conclusion, with the sentence before
+    it put just ahead of it; to stay within the limit, the weakest other sentences after the best make way."""
     for i, cand in enumerate(chosen[1:], 1):
         before = _neighbour(candidates, cand, after=False)
-        if not _concludes(passages, cand) or before is None or before in chosen:
+        if cand.passage != chosen[0].passage or not _concludes(passages, cand) or before is None or before in chosen:
             continue
         out = [*chosen[:i], before, *chosen[i:]]
         while len(out) > DEFAULT_ANSWER_SENTENCES:

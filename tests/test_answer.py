@@ -44,6 +44,15 @@ def test_answer_is_the_notes_own_sentences_with_citations_and_highlights() -> No
     assert 0.0 <= result.confidence <= 1.0
 
 
+def test_a_sentence_broken_over_lines_is_cited_by_its_line_range_and_read_as_one_line() -> None:
+    broken = Passage(
+        "China needed aid to fix its roads,\n\nbuild industry and end inflation.", "essay.txt", 7, 9, None, 0.9
+    )
+    result = compose("what did China need aid for?", [broken], [Candidate(0, 0, len(broken.text), 7, 0.9, 0.5)], SURE)
+    assert result.answer == "China needed aid to fix its roads, build industry and end inflation. [essay.txt:7-9]"
+    assert result.sentences[0].text == broken.text and result.passages[0].highlights == ((0, len(broken.text)),)
+
+
 def test_low_confidence_abstains_but_keeps_the_closest_passages() -> None:
     result = compose("what is photosynthesis?", [P0, P1], [cand(0, 4, 39, 0.05)], UNSURE)
     assert result.abstained and result.answer is None

@@ -45,7 +45,9 @@ def test_shipped_notes_chunks_are_exact_and_short() -> None:
         chunks = chunk_document(doc)
         assert_exact(doc, chunks)
         assert max(len(c.text) for c in chunks) <= DEFAULT_CHUNK_CHARS * 5 // 4  # with a scrap joined
-        assert sum(len(c.text) for c in chunks) / len(chunks) < 400  # the bar: top passages well under 500
+        # the bar is top-3 passages under 500 characters on average (the eval measures about 360); a sentence
+        # broken by a blank line is kept whole, so essay chunks average about 450
+        assert sum(len(c.text) for c in chunks) / len(chunks) < 460
 
 
 def test_outline_lines_are_whole_and_cover_the_outline() -> None:
@@ -161,16 +163,41 @@ def test_a_sentence_going_on_from_its_heading_knows_its_subject() -> None:
     assert chunk.subject_of(text.index("USSR")) == ""
 
 
-def test_a_span_starting_mid_sentence_carries_the_sentence_before_it() -> None:
-    first = "China had been at war for decades. Thus, it needed economic aid to fix its infrastructure,"
+FIRST = "China had been at war for decades. Thus, it needed economic aid to fix its infrastructure,"
+BROKEN = (
+    "Thus, it needed economic aid to fix its infrastructure,\n\nbuild its heavy industry, and attend to its runaway "
+    "inflation."
+)
+
+
+def test_a_sentence_broken_by_a_blank_line_is_not_cut_between_chunks() -> None:
     second = "build its heavy industry, and attend to its runaway inflation. It wanted fair trade."
-    chunks = chunk_document(_doc(f"{first}\n\n{second}"), max_chars=120)
+    chunks = chunk_document(_doc(f"{FIRST}\n\n{second}"), max_chars=120)
+    # the cut moves back to the start of the broken sentence (forward, the first piece would be too long)
+    assert [(c.start_line, c.end_line) for c in chunks] == [(1, 1), (1, 3)]
+    assert chunks[1].text.startswith(BROKEN) and chunks[1].lead_in == ""
+    assert chunks[1].sentence_texts() == [BROKEN, "It wanted fair trade."]
+    # forward, when the first piece has room: the tail joins it (and the scrap left after it, too)
+    chunks = chunk_document(_doc(f"{FIRST}\n\n{second}\n\nA new paragraph that is long enough to stand alone."), 140)
+    assert chunks[0].text == f"{FIRST}\n\n{second}"
+    # the shipped essay's three broken sentences are each whole in one chunk
+    essay = chunk_document(_shipped(ESSAY))
+    for phrase in ("infrastructure,\n\nbuild its heavy", "would not have\n\nhad prior.", "Manchurian\n\naffairs"):
+        assert any(phrase in c.text for c in essay), phrase
+
+
+def test_a_span_starting_mid_sentence_carries_the_sentence_before_it() -> None:
+    # neither the first piece nor the second has room for the whole broken sentence: the cut stays
+    second = (
+        "build its heavy industry, and attend to its runaway inflation. It wanted fair trade with all its neighbours."
+    )
+    chunks = chunk_document(_doc(f"{FIRST}\n\n{second}"), max_chars=120)
     assert [c.start_line for c in chunks] == [1, 3]
     lead = "Thus, it needed economic aid to fix its infrastructure,"
     assert chunks[0].lead_in == "" and chunks[1].lead_in == lead
     assert chunks[1].embed_text.startswith(lead + "\nbuild its heavy")
     assert chunks[1].sentence_texts()[0] == f"{lead}\nbuild its heavy industry, and attend to its runaway inflation."
-    assert chunks[1].sentence_texts()[1] == "It wanted fair trade."
+    assert chunks[1].sentence_texts()[1] == "It wanted fair trade with all its neighbours."
     assert chunks[1].subject_of(0) == lead and chunks[1].subject_of(chunks[1].text.index("It")) == ""
 
 
@@ -178,7 +205,8 @@ def test_a_lead_in_only_follows_an_unfinished_sentence_and_is_short() -> None:
     finished = chunk_document(_doc("The war ended in 1953.\n\nnotes in lower case go on here."), max_chars=40)
     assert len(finished) == 2 and [c.lead_in for c in finished] == ["", ""]
     long_line = "word " * 200 + "and then it needed"
-    chunks = chunk_document(_doc(f"{long_line}\n\nmore aid for its industry."), max_chars=1030)
+    rest = "more aid for its industry" + " and more" * 40 + "."  # too long for the broken sentence to join up
+    chunks = chunk_document(_doc(f"{long_line}\n\n{rest}"), max_chars=1030)
     lead = chunks[-1].lead_in
     assert 0 < len(lead) <= 150 and lead.endswith("it needed") and not lead.startswith(" ")
 

@@ -179,3 +179,34 @@ def test_the_essay_assignment_is_not_taken_for_an_answer(bot: NotesBot) -> None:
 def test_a_point_made_in_several_sentences_is_answered_whole(bot: NotesBot) -> None:
     answer = bot.ask("what did K offer M to stop attacking Taiwan?").answer or ""
     assert "nuclear secrets" in answer and "Even offered to send China a sample bomb" in answer, answer
+
+
+def test_a_sentence_broken_by_a_blank_line_is_answered_whole(bot: NotesBot) -> None:
+    answer = bot.ask("what did China need economic aid for?").answer or ""
+    whole = "to fix its infrastructure, build its heavy industry, and attend to its runaway inflation."
+    assert whole in answer and "sino-soviet-alliance-origins-essay.txt:7-9]" in answer, answer
+
+
+WRAPPED = """# The Cuban Missile Crisis
+
+In October 1962 the Soviet Union placed nuclear missiles in Cuba, which
+alarmed the United States because the missiles could reach most American
+cities within minutes. Kennedy ordered a naval quarantine of the island
+rather than an air strike, giving Khrushchev time to back down.
+
+The crisis ended when Khrushchev agreed to remove the missiles in exchange
+for a public promise not to invade Cuba and a secret deal on the missiles
+in Turkey.
+"""
+
+
+def test_prose_wrapped_by_hand_is_answered_in_whole_sentences(tmp_path: Path, no_network: None) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "cuba.md").write_text(WRAPPED, encoding="utf-8")
+    wrapped = NotesBot(tmp_path / "notes", tmp_path / "index")
+    answer = wrapped.ask("how did the crisis end?").answer or ""
+    sentence = (
+        "The crisis ended when Khrushchev agreed to remove the missiles in exchange for a public promise not to "
+        "invade Cuba and a secret deal on the missiles in Turkey. [cuba.md:8-10]"
+    )
+    assert answer.startswith(sentence), answer

@@ -297,7 +297,7 @@ def compose(
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]
-    text = " ".join(f"{s.text} [{s.citation}]" for s in _joined(passages, sentences))
+    text = " ".join(f"{s.words} [{s.citation}]" for s in _joined(passages, sentences))
     return Answer(question, text, False, _highlight(passages, chosen), sentences, sure, signals=signals.to_dict())
 
 
@@ -311,13 +311,15 @@ def _joined(passages: list[Passage], sentences: list[Sentence]) -> list[Sentence
             place = min(place, out.index(prev))
             out.remove(prev)
             a, b = min(prev.start, s.start), max(prev.end, s.end)
-            s = Sentence(text[a:b], s.source, s.line, s.passage, a, b, max(prev.score, s.score))
+            line, last = min(prev.line, s.line), max(prev.line, prev.end_line, s.line, s.end_line)
+            s = Sentence(text[a:b], s.source, line, s.passage, a, b, max(prev.score, s.score), last)
         out.insert(place, s)
     return out
 
 
 def _beside(text: str, x: Sentence, y: Sentence) -> bool:
-    return x.passage == y.passage and x.line == y.line and _adjacent(text, x, y)
+    first, second = (x, y) if x.start < y.start else (y, x)
+    return x.passage == y.passage and max(first.line, first.end_line) == second.line and _adjacent(text, x, y)
 
 
 def _adjacent(text: str, x: Sentence, y: Sentence) -> bool:
@@ -326,9 +328,9 @@ def _adjacent(text: str, x: Sentence, y: Sentence) -> bool:
 
 
 def _sentence(passage: Passage, cand: Candidate) -> Sentence:
-    return Sentence(
-        passage.text[cand.start : cand.end], passage.source, cand.line, cand.passage, cand.start, cand.end, cand.score
-    )
+    text = passage.text[cand.start : cand.end]
+    last = cand.line + text.count("\n")
+    return Sentence(text, passage.source, cand.line, cand.passage, cand.start, cand.end, cand.score, last)
 
 
 def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage]:

@@ -12,7 +12,6 @@ from .types import Chunk, Document
 OUTLINE = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
 MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-SENTENCE_END = tuple(".!?:\"')]")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
@@ -37,7 +36,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 7, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 8, "max_chars": max_chars}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -153,7 +152,7 @@ def _continues(lines: list[str], last: int, blank: int) -> bool:
     if nxt >= len(lines) or nxt - blank > 2:
         return False
     head = lines[nxt].lstrip()
-    return bool(head) and head[0].islower() and not lines[last].rstrip().endswith(SENTENCE_END)
+    return bool(head) and head[0].islower() and not lines[last].rstrip().endswith(sentences.ENDS_SENTENCE)
 
 
 def _line_starts(lines: list[str]) -> list[int]:
@@ -301,7 +300,32 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
             continue
         spans.append((start, start + len(piece)))
         cursor = start + len(piece)
-    return _join_scraps(text, spans, max_chars // TAIL_SHARE)
+    mended = _mend_breaks(text, spans, max_chars + max_chars // TAIL_SHARE)
+    return _join_scraps(text, mended, max_chars // TAIL_SHARE)
+
+
+def _mend_breaks(text: str, spans: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
+    """``spans`` with each cut that falls inside a sentence at a line break (a paragraph broken by a blank
+    line mid-sentence) moved to a sentence end: forward to the end of the broken sentence when the piece
+    before stays within ``most`` characters, else back to its start; left where it is when neither fits."""
+    out = list(spans)
+    for i in range(len(out) - 1):
+        (a1, b1), (a2, b2) = out[i], out[i + 1]
+        broken = _straddling(text, a1, a2, b2) if "\n" in text[b1:a2] else None
+        if broken is None:
+            continue
+        begin, finish = broken
+        if finish - a1 <= most:
+            rest = len(text[finish:b2]) - len(text[finish:b2].lstrip())
+            out[i], out[i + 1] = (a1, finish), (finish + rest, b2)
+        elif begin > a1 and b2 - begin <= most:
+            out[i], out[i + 1] = (a1, len(text[:begin].rstrip())), (begin, b2)
+    return [(a, b) for a, b in out if b > a]
+
+
+def _straddling(text: str, a1: int, a2: int, b2: int) -> tuple[int, int] | None:
+    """The sentence of ``text[a1:b2]`` that begins before ``a2`` and ends after it, as offsets of ``text``."""
+    return next(((a1 + x, a1 + y) for x, y in sentences.split(text[a1:b2]) if x < a2 - a1 < y), None)
 
 
 def _join_scraps(text: str, spans: list[tuple[int, int]], least: int) -> list[tuple[int, int]]:

@@ -95,6 +95,7 @@ RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\
 # names nothing: between lower-case words only (not "the United States", "met Alfred and")
 PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en|er|t)ed\s+[a-z])")
 MIN_WORDS = 3
+ENDS_SENTENCE = tuple(".!?:\"')]")  # a line ending in one of these ends its sentence
 
 
 @lru_cache(maxsize=1)
@@ -105,17 +106,36 @@ def _segmenter():  # type: ignore[no-untyped-def]
 
 
 def split(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``: every line is at least one sentence, the outline
-    number in front of a line is left out, and spans never cross a line break."""
+    """Character spans of the sentences of ``text``: every line is at least one sentence, and the outline
+    number in front of a line is left out. A span crosses a line break only where a sentence does: the
+    line stops without a full stop and the next one, after at most one blank line, goes on in lower case
+    (prose wrapped by hand, or a paragraph broken mid-sentence by a page break)."""
     spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        spans.extend((offset + a, offset + b) for a, b in _line_spans(line))
+    offset, last_line = 0, -1
+    for number, line in enumerate(text.split("\n")):
+        found = [(offset + a, offset + b) for a, b in _line_pieces(line)]
+        if found and spans and number - last_line <= 2 and _goes_on(text, spans[-1], found[0]):
+            spans[-1] = (spans[-1][0], found.pop(0)[1])
+        spans.extend(_merge_short(text, found))
+        if line.strip():
+            last_line = number
         offset += len(line) + 1
     return spans
 
 
-def _line_spans(line: str) -> list[tuple[int, int]]:
+def _goes_on(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    """Whether ``after``, the first sentence of its line, finishes ``before``, the last of an earlier line."""
+    line_start = text.rfind("\n", 0, before[0]) + 1
+    return (
+        text[after[0]].islower()
+        and not text[line_start : before[1]].lstrip().startswith("#")
+        and not text[: before[1]].endswith(ENDS_SENTENCE)
+        and not text[before[1] : after[0]].strip()
+    )
+
+
+def _line_pieces(line: str) -> list[tuple[int, int]]:
+    """The sentences of one line, stripped, before short ones are merged."""
     if not line.strip():
         return []
     number = OUTLINE_NUMBER.match(line)
@@ -124,7 +144,7 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
     for part in _segmenter().segment(line[start:]):
         a, b = start + part.start, start + part.end
         pieces.extend(_run_on(line, a, b))
-    return _merge_short(line, [_strip(line, a, b) for a, b in pieces if line[a:b].strip()])
+    return [_strip(line, a, b) for a, b in pieces if line[a:b].strip()]
 
 
 def _run_on(line: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -138,13 +158,14 @@ def _strip(line: str, a: int, b: int) -> tuple[int, int]:
     return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
 
 
-def _merge_short(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join pieces of fewer than MIN_WORDS words to the next piece (the last one to the previous)."""
+def _merge_short(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join pieces of one line of ``text`` with fewer than MIN_WORDS words to the next piece (the last one
+    to the previous)."""
     merged: list[tuple[int, int]] = []
     pending: int | None = None
     for a, b in spans:
         start = a if pending is None else pending
-        if len(line[start:b].split()) < MIN_WORDS:
+        if len(text[start:b].split()) < MIN_WORDS:
             pending = start
             continue
         merged.append((start, b))

@@ -146,10 +146,18 @@ class Sentence:
     start: int
     end: int
     score: float
+    end_line: int = 0  # the last line, for a sentence that goes on over a line break (0: ``line`` alone)
 
     @property
     def citation(self) -> str:
-        return f"{self.source}:{self.line}"
+        return (
+            f"{self.source}:{self.line}-{self.end_line}" if self.end_line > self.line else f"{self.source}:{self.line}"
+        )
+
+    @property
+    def words(self) -> str:
+        """The sentence as it reads: a sentence broken over lines has its line breaks as spaces."""
+        return " ".join(self.text.split())
 
 
 @dataclass(frozen=True)

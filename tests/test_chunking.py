@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notesbot import corpus
-from notesbot.chunking import chunk_document, is_prompt, is_prompt_chunk
+from notesbot.chunking import chunk_document, is_prompt, is_prompt_chunk, split_text
 from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.text import content_hash
 from notesbot.types import Chunk, Document
@@ -140,6 +140,23 @@ def test_any_text_chunks_to_exact_spans(text: str, max_chars: int) -> None:
     assert_exact(doc, chunks)
     starts = [c.start for c in chunks]
     assert starts == sorted(starts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["the war went on", "and on.", "It ended.", "\n", "\n\n", "mao", "K said no,"]), max_size=80
+    ),
+    st.integers(min_value=20, max_value=120),
+)
+def test_split_pieces_are_ordered_and_at_most_one_and_a_half_times_the_size(words: list[str], max_chars: int) -> None:
+    text = " ".join(words).strip()
+    pieces = split_text(text, max_chars)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(pieces, pieces[1:]))
+    assert all(text[a:b] == text[a:b].strip() and b - a <= max_chars * 3 // 2 for a, b in pieces)
+    assert "".join(text[a:b] for a, b in pieces).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
+        "\n", ""
+    )
 
 
 def test_section_titles_are_told_from_content_lines() -> None:

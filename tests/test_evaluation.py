@@ -102,6 +102,10 @@ def test_span_evidence_matches_overlapping_passages_and_cited_sentences() -> Non
     assert not evidence.in_answer(Answer("q", None, True, [], [sentence]))
     across = Evidence(OUTLINE, 3, 3, "first part. Second part")
     assert across.in_answer(Answer("q", f"First part. [{OUTLINE}:3] Second part [{OUTLINE}:3]", False))
+    # a sentence that goes on over lines 1-3 counts for evidence on line 3, not on line 5
+    broken = Sentence("t", OUTLINE, 1, 0, 0, 1, 1.0, end_line=3)
+    assert Evidence(OUTLINE, 3, 4).in_answer(Answer("q", f"t [{OUTLINE}:1-3]", False, [], [broken]))
+    assert not Evidence(OUTLINE, 5, 5).in_answer(Answer("q", f"t [{OUTLINE}:1-3]", False, [], [broken]))
 
 
 def test_bootstrap_interval_contains_the_estimate_and_is_seeded() -> None:

@@ -228,9 +228,10 @@ def _reason_before_conclusion(
         if cand.passage != chosen[0].passage or not _concludes(passages, cand) or before is None or before in chosen:
             continue
         out = [*chosen[:i], before, *chosen[i:]]
-        while len(out) > DEFAULT_ANSWER_SENTENCES:
-            out.remove(next(x for x in reversed(out[1:]) if x not in (before, cand)))
-        return out
+        spare = [x for x in reversed(out[1:]) if x not in (before, cand)]
+        while len(out) > DEFAULT_ANSWER_SENTENCES and spare:
+            out.remove(spare.pop(0))
+        return out[:DEFAULT_ANSWER_SENTENCES]
     return chosen
 
 

@@ -311,7 +311,8 @@ def _mend_breaks(text: str, spans: list[tuple[int, int]], most: int) -> list[tup
     out = list(spans)
     for i in range(len(out) - 1):
         (a1, b1), (a2, b2) = out[i], out[i + 1]
-        broken = _straddling(text, a1, a2, b2) if "\n" in text[b1:a2] else None
+        maybe = "\n" in text[b1:a2] and not text[a1:b1].endswith(sentences.ENDS_SENTENCE)
+        broken = _straddling(text, a1, a2, b2) if maybe else None
         if broken is None:
             continue
         begin, finish = broken
@@ -330,7 +331,8 @@ def _straddling(text: str, a1: int, a2: int, b2: int) -> tuple[int, int] | None:
 
 def _join_scraps(text: str, spans: list[tuple[int, int]], least: int) -> list[tuple[int, int]]:
     """``spans`` with each piece shorter than ``least`` characters (the last sentence or two of a line, cut
-    off by the size limit) joined to the piece before it on the same line."""
+    off by the size limit) joined to the piece before it on the same line. A piece is then at most 1.5 times
+    the size limit: 1.25 times after ``_mend_breaks``, and a scrap of a quarter more."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
         if out and end - start < least and "\n" not in text[out[-1][1] : start]:

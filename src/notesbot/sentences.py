@@ -95,7 +95,12 @@ RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\
 # names nothing: between lower-case words only (not "the United States", "met Alfred and")
 PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en|er|t)ed\s+[a-z])")
 MIN_WORDS = 3
-ENDS_SENTENCE = tuple(".!?:\"')]")  # a line ending in one of these ends its sentence
+ENDS_SENTENCE = tuple(".!?:\"')]”’…")  # a line ending in one of these ends its sentence
+WRAP_MIN = 30  # a line shorter than this is a title or a short point, not a line of wrapped prose
+# a list item, not a continuation: "a) ...", "ii. ...", "- ...", "* ...", "> ..." or a table row
+LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|])")
+EVEN_WRAP = 0.75  # every line but the last at least this share of the longest: a paragraph wrapped by hand
+Piece = tuple[int, int, int]  # a sentence's start and end in the text, and its line's number
 
 
 @lru_cache(maxsize=1)
@@ -106,32 +111,62 @@ def _segmenter():  # type: ignore[no-untyped-def]
 
 
 def split(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``: every line is at least one sentence, and the outline
-    number in front of a line is left out. A span crosses a line break only where a sentence does: the
-    line stops without a full stop and the next one, after at most one blank line, goes on in lower case
-    (prose wrapped by hand, or a paragraph broken mid-sentence by a page break)."""
+    """Character spans of the sentences of ``text``, in order, the outline number in front of a line left
+    out. A span crosses a line break only where a sentence runs on over it (``_runs_on``); otherwise every
+    line is at least one sentence."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    units: list[list[Piece]] = []
+    for n, line in enumerate(lines):
+        pieces = [(starts[n] + a, starts[n] + b, n) for a, b in _line_pieces(line)]
+        # the first sentence of a line may go on from the last unit, whose last piece ended its own line
+        if pieces and units and _runs_on(lines, units[-1][-1], pieces[0]):
+            units[-1].append(pieces.pop(0))
+        units.extend([piece] for piece in pieces)
+    whole = [part for unit in units for part in _finished(text, unit)]
     spans: list[tuple[int, int]] = []
-    offset, last_line = 0, -1
-    for number, line in enumerate(text.split("\n")):
-        found = [(offset + a, offset + b) for a, b in _line_pieces(line)]
-        if found and spans and number - last_line <= 2 and _goes_on(text, spans[-1], found[0]):
-            spans[-1] = (spans[-1][0], found.pop(0)[1])
-        spans.extend(_merge_short(text, found))
-        if line.strip():
-            last_line = number
-        offset += len(line) + 1
+    for row in sorted({unit[-1][2] for unit in whole}):
+        spans.extend(_merge_short(text, [(unit[0][0], unit[-1][1]) for unit in whole if unit[-1][2] == row]))
     return spans
 
 
-def _goes_on(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
-    """Whether ``after``, the first sentence of its line, finishes ``before``, the last of an earlier line."""
-    line_start = text.rfind("\n", 0, before[0]) + 1
-    return (
-        text[after[0]].islower()
-        and not text[line_start : before[1]].lstrip().startswith("#")
-        and not text[: before[1]].endswith(ENDS_SENTENCE)
-        and not text[before[1] : after[0]].strip()
+def _runs_on(lines: list[str], before: Piece, after: Piece) -> bool:
+    """Whether ``after``, the first sentence of its line, goes on from ``before``, the last of an earlier
+    line: that line is a full line of prose (the next word would not have fitted: wrapped by hand, or a
+    paragraph broken by a blank line) stopping without a full stop, and the next line, at most one blank line
+    below, goes on: in lower case, or with a capital inside a paragraph wrapped at an even width."""
+    line, below = lines[before[2]], lines[after[2]]
+    if not 1 <= after[2] - before[2] <= 2 or LIST_MARKER.match(below) or OUTLINE_NUMBER.match(below):
+        return False
+    if line.lstrip().startswith("#") or line.rstrip().endswith(ENDS_SENTENCE) or len(line.strip()) < WRAP_MIN:
+        return False
+    block = _block(lines, before[2])
+    width = max(len(row.rstrip()) for row in block)
+    if len(line.rstrip()) + 1 + len(below.split()[0]) <= width:
+        return False
+    return below.lstrip()[:1].islower() or (
+        len(block) >= 3 and all(len(row.rstrip()) >= EVEN_WRAP * width for row in block[:-1])
     )
+
+
+def _block(lines: list[str], row: int) -> list[str]:
+    """The lines of the paragraph (run of non-blank lines) that holds line ``row``."""
+    first, last = row, row
+    while first > 0 and lines[first - 1].strip():
+        first -= 1
+    while last + 1 < len(lines) and lines[last + 1].strip():
+        last += 1
+    return lines[first : last + 1]
+
+
+def _finished(text: str, unit: list[Piece]) -> list[list[Piece]]:
+    """``unit`` whole when it ends a sentence; otherwise its pieces one by one: lines that only look wrapped,
+    such as notes in lower case without full stops, stay separate points."""
+    if len(unit) == 1 or text[: unit[-1][1]].endswith(ENDS_SENTENCE):
+        return [unit]
+    return [[piece] for piece in unit]
 
 
 def _line_pieces(line: str) -> list[tuple[int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -156,8 +157,9 @@ class Sentence:
 
     @property
     def words(self) -> str:
-        """The sentence as it reads: a sentence broken over lines has its line breaks as spaces."""
-        return " ".join(self.text.split())
+        """The sentence as it reads: one that goes on over a line break has its breaks (and the spaces around
+        them) as one space each; other sentences are the notes' text as it is."""
+        return re.sub(r"\s*\n\s*", " ", self.text)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,10 @@ class Evidence:
             return False
         if self.phrase is not None:
             return normalise(self.phrase) in normalise(CITATION.sub(" ", answer.answer))
-        return any(s.source == self.source and self.start_line <= s.line <= self.end_line for s in answer.sentences)
+        return any(
+            s.source == self.source and s.line <= self.end_line and max(s.line, s.end_line) >= self.start_line
+            for s in answer.sentences
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v is not None}

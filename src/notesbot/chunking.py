@@ -36,7 +36,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 8, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 9, "max_chars": max_chars}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:

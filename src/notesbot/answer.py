@@ -319,13 +319,11 @@ def _joined(passages: list[Passage], sentences: list[Sentence]) -> list[Sentence
 
 
 def _beside(text: str, x: Sentence, y: Sentence) -> bool:
+    """Whether ``x`` and ``y`` follow each other in one passage with only spaces between, the second starting
+    on the line the first ends on."""
     first, second = (x, y) if x.start < y.start else (y, x)
-    return x.passage == y.passage and max(first.line, first.end_line) == second.line and _adjacent(text, x, y)
-
-
-def _adjacent(text: str, x: Sentence, y: Sentence) -> bool:
-    first, second = (x, y) if x.start < y.start else (y, x)
-    return not text[first.end : second.start].strip()
+    same_line = max(first.line, first.end_line) == second.line
+    return x.passage == y.passage and same_line and not text[first.end : second.start].strip()
 
 
 def _sentence(passage: Passage, cand: Candidate) -> Sentence:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from . import sentences
 from .config import DEFAULT_CHUNK_CHARS
+from .text import line_starts
 from .types import Chunk, Document
 
 OUTLINE = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
@@ -42,7 +43,7 @@ def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
     """Chunks of ``doc`` in reading order; each chunk's text is an exact slice of ``doc.text``."""
     lines = doc.text.split("\n")
-    starts = _line_starts(lines)
+    starts = line_starts(lines)
     root = parse(lines)
     packer = _Packer(doc, lines, starts, max_chars)
     packer.pack_children(root, [])
@@ -153,14 +154,6 @@ def _continues(lines: list[str], last: int, blank: int) -> bool:
         return False
     head = lines[nxt].lstrip()
     return bool(head) and head[0].islower() and not lines[last].rstrip().endswith(sentences.ENDS_SENTENCE)
-
-
-def _line_starts(lines: list[str]) -> list[int]:
-    starts, pos = [], 0
-    for line in lines:
-        starts.append(pos)
-        pos += len(line) + 1
-    return starts
 
 
 class _Packer:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import groupby
+
+from .text import line_starts
 
 OUTLINE_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s+(?=\S)")
 # Capitalised function and linking words that start a new sentence when a student leaves out the full stop.
@@ -115,9 +118,7 @@ def split(text: str) -> list[tuple[int, int]]:
     out. A span crosses a line break only where a sentence runs on over it (``_runs_on``); otherwise every
     line is at least one sentence."""
     lines = text.split("\n")
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = line_starts(lines)
     units: list[list[Piece]] = []
     for n, line in enumerate(lines):
         pieces = [(starts[n] + a, starts[n] + b, n) for a, b in _line_pieces(line)]
@@ -127,8 +128,9 @@ def split(text: str) -> list[tuple[int, int]]:
         units.extend([piece] for piece in pieces)
     whole = [part for unit in units for part in _finished(text, unit)]
     spans: list[tuple[int, int]] = []
-    for row in sorted({unit[-1][2] for unit in whole}):
-        spans.extend(_merge_short(text, [(unit[0][0], unit[-1][1]) for unit in whole if unit[-1][2] == row]))
+    # short sentences merge within the line they end on; units come in order, so a line's units are adjacent
+    for _, same_line in groupby(whole, key=lambda unit: unit[-1][2]):
+        spans.extend(_merge_short(text, [(unit[0][0], unit[-1][1]) for unit in same_line]))
     return spans
 
 

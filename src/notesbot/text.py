@@ -76,6 +76,15 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(kept) if kept else []
 
 
+def line_starts(lines: list[str]) -> list[int]:
+    """Where each of ``lines`` (a text split at "\\n") starts in the text."""
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    return starts
+
+
 def content_hash(text: str) -> str:
     """A short stable hash of ``text``, the key of the embedding cache."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -152,6 +152,13 @@ def test_a_why_answer_that_restates_the_question_brings_the_reason_beside_it() -
     cands = reason_cands({3: 0.5})
     chosen = with_reason("why was Russia interested in Manchuria?", [REASONS], cands, [cands[3]])
     assert [REASONS.text[c.start : c.end] for c in chosen][1] == "It needed warm-water ports."
+    # a restatement that ends its passage sums up the reasons before it
+    cands = reason_cands({4: 0.5})
+    chosen = with_reason("why did Russia need ports?", [REASONS], cands, [cands[4]])
+    assert [REASONS.text[c.start : c.end] for c in chosen] == [
+        "It needed warm-water ports.",
+        "Russia had an interest in Manchuria.",
+    ]
 
 
 def test_a_why_answer_that_draws_a_conclusion_brings_the_sentence_it_concludes_from() -> None:

@@ -200,8 +200,9 @@ def with_reason(
 ) -> list[Candidate]:
     """For a "why" question whose best sentence mostly restates it, or draws a conclusion ("This led to M's
     deliberate humiliation of K", "Thus, China was forced to ally ..."), the sentence beside it, which gives
-    the reason in notes, in second place: the one before when the best opens with a back-reference, else
-    the one after. Otherwise a later chosen sentence that draws a conclusion brings the one before it."""
+    the reason in notes, in second place: the one before when the best opens with a back-reference or ends
+    its passage (a restatement there sums up the reasons before it), else the one after. Otherwise a later
+    chosen sentence that draws a conclusion brings the one before it."""
     if not chosen or not WHY.search(question):
         return chosen
     best = chosen[0]
@@ -209,6 +210,8 @@ def with_reason(
     if best.echo < DEFAULT_REASON_ECHO and not back:
         return _reason_before_conclusion(passages, candidates, chosen)
     beside = _neighbour(candidates, best, after=not back)
+    if beside is None and not back:
+        beside = _neighbour(candidates, best, after=False)
     if beside is None or beside in chosen:
         return chosen
     return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from notesbot import NotesBot, Settings, late, retrieval
 from notesbot.chunking import is_prompt_chunk
@@ -133,35 +132,3 @@ def test_late_interaction_ranks_the_chunk_holding_the_question_words_first(notes
     embedder.token_calls.clear()
     bot.search("rubber ring", k=3, mode="dense")
     assert not embedder.token_calls, "dense search alone needs no tokens"
-
-
-def test_sentence_ranking_is_each_chunks_best_sentence(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
-    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
-    assert idx.has_sentences
-    sentences = np.asarray(idx.contents.sentence_vectors)
-    chunks = list(range(len(idx.chunks)))
-    rng = np.random.default_rng(1)
-    for _ in range(10):
-        query = rng.normal(size=sentences.shape[1]).astype(np.float32)
-        query /= np.linalg.norm(query)
-        best = [max(sentences[r] @ query for r in idx.sentence_rows(c)) for c in chunks]
-        ranking = retrieval.sentence_ranking(idx, query, chunks[::-1])
-        assert [h.chunk for h in ranking] == sorted(chunks, key=lambda c: -best[c])
-        assert np.allclose([h.score for h in ranking], sorted(best, reverse=True), atol=1e-5)
-    target = max(chunks, key=lambda c: len(idx.sentence_rows(c)))
-    query = sentences[idx.sentence_rows(target)[-1]]  # the last sentence of the chunk with the most sentences
-    assert retrieval.sentence_ranking(idx, query, chunks)[0].chunk == target
-
-
-def test_hybrid_fuses_the_sentence_ranking_only_when_the_index_has_sentence_vectors(
-    notes: Path, tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[int] = []
-    original = retrieval.sentence_ranking
-    monkeypatch.setattr(retrieval, "sentence_ranking", lambda *a: calls.append(1) or original(*a))
-    NotesBot(notes, tmp_path / "with", embedder=fake).search("rubber ring", k=3)
-    assert calls, "hybrid search ranks chunks by their best sentence"
-    calls.clear()
-    plain = Settings(corpus=notes, index=tmp_path / "without", sentence_vectors=False)
-    NotesBot(settings=plain, embedder=fake).search("rubber ring", k=3)
-    assert not calls and not NotesBot(settings=plain, embedder=fake).ensure_index().has_sentences

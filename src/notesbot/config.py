@@ -26,7 +26,6 @@ DEFAULT_GLOSSARY = True  # learn the notes' abbreviations and expand them when i
 DEFAULT_LATE = True  # store chunk token vectors and rank by token matches too (late interaction, notesbot.late)
 DEFAULT_ANSWER_FIRST = True  # order the top passages by their best answer sentence (not in bm25 mode)
 DEFAULT_LATE_WEIGHT = 1.0  # the token-match ranking's weight in hybrid fusion (dense and BM25 weigh 1 each)
-DEFAULT_SENTENCE_WEIGHT = 1.0  # weight in hybrid fusion of the ranking by each chunk's best sentence
 DEFAULT_LATE_MAX_CHUNKS = 20_000  # above this many chunks no token vectors are stored (about 10 KB a chunk)
 # Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
 DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages

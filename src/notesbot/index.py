@@ -136,11 +136,6 @@ class Index:
         """Whether the index stores token vectors for late interaction."""
         return len(self.contents.token_vectors) > 0
 
-    @property
-    def has_sentences(self) -> bool:
-        """Whether the index stores a vector for each sentence of its chunks."""
-        return len(self.contents.sentence_vectors) > 0
-
     def __post_init__(self) -> None:
         self._offsets = _row_offsets([len(keys) for keys in self.contents.sentence_keys], len(self.chunks))
         self.token_offsets = _row_offsets(self.contents.token_counts, len(self.chunks))

@@ -14,7 +14,6 @@ from .config import (
     DEFAULT_FUSION,
     DEFAULT_LATE_WEIGHT,
     DEFAULT_RRF_K,
-    DEFAULT_SENTENCE_WEIGHT,
     check_mode,
 )
 from .index import Index
@@ -104,22 +103,6 @@ def late_ranking(index: Index, tokens: np.ndarray, chunks: list[int]) -> list[Hi
     return [Hit(chunks[i], float(scores[i])) for i in order.tolist()]
 
 
-def sentence_ranking(index: Index, query: np.ndarray, chunks: list[int]) -> list[Hit]:
-    """``chunks`` ranked by their best sentence's similarity to the question: a chunk whose one sentence
-    answers ranks high even when the rest of it, which its own vector averages in, is about other things.
-    A chunk without sentence vectors scores by its chunk vector."""
-    rows = [index.sentence_rows(c) for c in chunks]
-    flat = np.concatenate([np.arange(r.start, r.stop) for r in rows]) if chunks else np.zeros(0, dtype=int)
-    sims = np.asarray(index.contents.sentence_vectors[flat], dtype=np.float32) @ query
-    scores = np.empty(len(chunks), dtype=np.float32)
-    at = 0
-    for i, (chunk, r) in enumerate(zip(chunks, rows)):
-        scores[i] = sims[at : at + len(r)].max() if len(r) else float(np.asarray(index.vectors[chunk]) @ query)
-        at += len(r)
-    order = np.argsort(-scores, kind="stable")
-    return [Hit(chunks[i], float(scores[i])) for i in order.tolist()]
-
-
 def search(
     index: Index,
     question: str,
@@ -137,8 +120,7 @@ def search(
     Hybrid fuses the top ``candidates`` of each ranking by ``fusion`` (``rrf`` or ``convex``), the dense
     ranking weighted ``dense_weight`` and BM25 ``1 - dense_weight``; with the question's token vectors
     ``tokens`` and an index that stores its chunks' tokens, RRF also fuses the late-interaction ranking of
-    those candidates, weighted ``DEFAULT_LATE_WEIGHT``; with an index that stores sentence vectors, their
-    ranking by best sentence, weighted ``DEFAULT_SENTENCE_WEIGHT``.
+    those candidates, weighted ``DEFAULT_LATE_WEIGHT``.
     """
     check_mode(mode)
     n = max(k, candidates)
@@ -166,13 +148,10 @@ def _ranking(
     if fusion == "convex":
         return convex(rankings, [weight, 1.0 - weight])
     weights = [2 * weight, 2 * (1.0 - weight)]  # equal weights give plain RRF's scores
-    pool = sorted({h.chunk for ranking in rankings for h in ranking})
     if tokens is not None and index.has_tokens:
+        pool = sorted({h.chunk for ranking in rankings for h in ranking})
         rankings.append(late_ranking(index, tokens, pool))
         weights.append(DEFAULT_LATE_WEIGHT)
-    if index.has_sentences:
-        rankings.append(sentence_ranking(index, query, pool))
-        weights.append(DEFAULT_SENTENCE_WEIGHT)
     return rrf(rankings, rrf_k, weights)
 
 
@@ -195,16 +174,4 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
 
 
-__all__ = [
-    "Hit",
-    "bm25",
-    "convex",
-    "demote",
-    "dense",
-    "document_frequency",
-    "idf",
-    "late_ranking",
-    "rrf",
-    "search",
-    "sentence_ranking",
-]
+__all__ = ["Hit", "bm25", "convex", "demote", "dense", "document_frequency", "idf", "late_ranking", "rrf", "search"]

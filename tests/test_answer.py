@@ -13,6 +13,7 @@ from notesbot.answer import (
     echo,
     select,
     type_match,
+    with_claim,
     with_continuation,
     with_reason,
 )
@@ -282,3 +283,44 @@ def test_sentences_in_a_row_on_one_line_are_cited_once_in_their_order() -> None:
     result = compose("what did K offer?", [line], cands, SURE)
     assert result.answer == "K proposed a deal. Also offered a bomb. However K changed his mind. [notes.txt:22]"
     assert result.passages[0].highlights == ((0, 18), (19, 39), (40, 67))
+
+
+OUTLINE = Passage(
+    "2 The Great Leap Forward 1958\n2.1 was a rejection of the Soviet model\n"
+    "2.1.1 USSR stressed expertise. TGLF relied on peasants\n2.2 M doubted K\n2.2.1 He saw K as an administrator",
+    "notes.txt",
+    8,
+    12,
+    "2 The Great Leap Forward 1958",
+    0.9,
+)
+
+
+def outline_cands() -> dict[str, Candidate]:
+    """A candidate for each sentence of OUTLINE, keyed by its first word."""
+    found = {}
+    for sentence in [
+        "The Great",
+        "was a",
+        "USSR stressed expertise.",
+        "TGLF relied on peasants",
+        "M doubted K",
+        "He saw",
+    ]:
+        start = OUTLINE.text.index(sentence)
+        end = OUTLINE.text.find("\n", start)
+        end = start + len(sentence) if sentence.endswith(".") else (end if end >= 0 else len(OUTLINE.text))
+        found[sentence.split()[0]] = Candidate(0, start, end, 8 + OUTLINE.text.count("\n", 0, start), 0.5, 0.0)
+    return found
+
+
+def test_a_sub_point_brings_the_claim_of_a_parent_point_without_a_subject() -> None:
+    c = outline_cands()
+    assert with_claim([OUTLINE], list(c.values()), [c["TGLF"]]) == [c["was"], c["TGLF"]]
+    # a parent point with a subject of its own stands apart from its sub-points' sentences
+    assert with_claim([OUTLINE], list(c.values()), [c["He"]]) == [c["He"]]
+    # top-level points have no parent; a claim already chosen is not repeated
+    assert with_claim([OUTLINE], list(c.values()), [c["was"], c["USSR"]]) == [c["was"], c["USSR"]]
+    # the answer keeps its first sentences: a claim comes before its evidence when both do not fit
+    chosen = [c["He"], c["M"], c["TGLF"]]
+    assert with_claim([OUTLINE], list(c.values()), chosen) == [c["He"], c["M"], c["was"]]

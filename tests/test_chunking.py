@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notesbot import corpus
-from notesbot.chunking import chunk_document, is_prompt, is_prompt_chunk, split_text
+from notesbot.chunking import chunk_document, is_prompt, is_prompt_chunk, parent_point, split_text
 from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.text import content_hash
 from notesbot.types import Chunk, Document
@@ -248,3 +248,13 @@ def test_a_chunk_of_mostly_questions_is_a_prompt_chunk() -> None:
     texts = (prompt, answer, qa)
     chunks = [c for text in texts for c in chunk_document(Document("a.txt", text, content_hash(text)))]
     assert [is_prompt_chunk(c) for c in chunks] == [True, False, False], "a question answered after it is no prompt"
+
+
+def test_parent_point_is_the_outline_point_one_level_up_in_the_text() -> None:
+    text = "2 Title\n2.1 was a claim\n2.1.1 first detail\n2.1.2 second detail\n2.2 another point"
+    claim = text.index("2.1 was")
+    assert parent_point(text, text.index("second")) == (claim, claim + len("2.1 was a claim"))
+    assert parent_point(text, text.index("another")) == (0, len("2 Title"))
+    assert parent_point(text, 3) is None, "a top-level point has no parent"
+    assert parent_point("2.1.1 a detail whose point is in another chunk", 4) is None
+    assert parent_point("plain prose, no outline", 3) is None

@@ -55,6 +55,13 @@ def test_real_model_answers_the_readme_question(bot: NotesBot) -> None:
     assert any("rejection of the Soviet model" in p.text for p in top3)
     assert any("consciously distancing himself from the USSR" in p.text for p in top3)
     assert all(p.source == "sino-soviet-relations-1954-58-notes.txt" for p in top3[:2])
+    # the check: the answer gives TGLF as a rejection of the Soviet model and M distancing himself from K
+    assert result.answer is not None
+    assert "rejection of the Soviet model of economic development [sino-soviet-relations-1954-58-notes.txt:9]" in (
+        result.answer
+    )
+    assert "consciously distancing himself from the USSR" in result.answer
+    assert "[sino-soviet-relations-1954-58-notes.txt:12]" in result.answer
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
 
 

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .chunking import parent_point
 from .config import (
     DEFAULT_ABSTAIN_BELOW,
     DEFAULT_ANSWER_SENTENCES,
@@ -288,6 +289,34 @@ def with_continuation(passages: list[Passage], candidates: list[Candidate], chos
     return out[:DEFAULT_ANSWER_SENTENCES]
 
 
+def with_claim(passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+    """Each chosen outline sub-point preceded by its parent point when that point has no subject of its own
+    ("2 The Great Leap Forward 1958" / "2.1 was a rejection of the Soviet model"): such a point goes on from
+    its section's title and states the section's claim, and its sub-points are the evidence for it. The
+    answer keeps its first sentences, so a claim comes before its evidence when both do not fit."""
+    out: list[Candidate] = []
+    for cand in chosen:
+        claim = _claim(passages[cand.passage].text, candidates, cand)
+        if claim is not None and claim not in out and claim not in chosen:
+            out.append(claim)
+        if cand not in out:
+            out.append(cand)
+    return out[:DEFAULT_ANSWER_SENTENCES]
+
+
+def _claim(text: str, candidates: list[Candidate], cand: Candidate) -> Candidate | None:
+    """The first sentence of ``cand``'s parent outline point in its passage, when it starts in lower case."""
+    span = parent_point(text, cand.start)
+    if span is None:
+        return None
+    first = min(
+        (c for c in candidates if c.passage == cand.passage and span[0] <= c.start < span[1]),
+        key=lambda c: c.start,
+        default=None,
+    )
+    return first if first is not None and text[first.start : first.start + 1].islower() else None
+
+
 def _neighbour(candidates: list[Candidate], cand: Candidate, after: bool) -> Candidate | None:
     """The sentence of ``cand``'s passage right after it (or right before it), None at the passage's edge."""
     same = [c for c in candidates if c.passage == cand.passage]
@@ -313,7 +342,7 @@ def compose(
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
     chosen = with_reason(question, passages, candidates, select(candidates))
-    chosen = with_continuation(passages, candidates, chosen)
+    chosen = with_continuation(passages, candidates, with_claim(passages, candidates, chosen))
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]

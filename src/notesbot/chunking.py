@@ -97,6 +97,23 @@ def is_title(text: str, offset: int) -> bool:
     return bool(child and child.group(1).startswith(top.group(1) + "."))
 
 
+def parent_point(text: str, offset: int) -> tuple[int, int] | None:
+    """The span in ``text`` of the outline point that the line holding ``offset`` is a sub-point of (``2.1``
+    for ``2.1.1``), when it lies above that line in ``text``; None otherwise."""
+    lines = text.split("\n")
+    row = text.count("\n", 0, offset)
+    own = OUTLINE.match(lines[row])
+    if not own or "." not in own.group(1):
+        return None
+    parent = own.group(1).rsplit(".", 1)[0]
+    for up in range(row - 1, -1, -1):
+        above = OUTLINE.match(lines[up])
+        if above and above.group(1) == parent:
+            start = sum(len(line) + 1 for line in lines[:up])
+            return start, start + len(lines[up])
+    return None
+
+
 # a sentence that asks rather than tells: a question, or an essay or exam instruction ("Explain the ...")
 PROMPT = re.compile(
     r"\?[\"'”’)\]]*\s*$|^\W*(please\s+)?(explain|discuss|describe|evaluate|assess|analy[sz]e|compare|contrast|"

@@ -102,15 +102,6 @@ def test_type_match() -> None:
     assert type_match("What day-to-day problems were there?", ["no dates here"]) == 1.0  # not a date question
     assert type_match("Roughly how many were killed?", ["the 2 powers were at odds"]) == 0.0
     assert type_match("Roughly how many were killed?", ["about 30 million killed"]) == 1.0
-    where = "Where was the 1950 treaty signed?"
-    assert type_match(where, ["In 1950, Mao and Stalin forged the alliance, promising friendship to each other"]) == 0.0
-    assert type_match(where, ["It saw the islands as a good foothold in East Asia"]) == 1.0
-    assert type_match(where, ["During K's 1st visit to China - M set out to humiliate him"]) == 1.0
-    assert type_match(where, ["fighting the Germans in the west"]) == 1.0  # a point of the compass
-    assert type_match(where, ["Organised photo-opportunity at swimming pool"]) == 1.0
-    assert type_match(where, ["it did little at this time"]) == 0.0  # a time, not a place
-    assert type_match(where, ["it was signed in March 1950"]) == 0.0
-    assert type_match("In which city did they meet?", ["they met in Moscow"]) == 1.0
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:

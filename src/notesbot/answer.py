@@ -44,7 +44,7 @@ class Candidate:
     def score(self) -> float:
         """Similarity plus lexical evidence, less penalties for a low passage rank, for restating the
         question without adding to it, for being a section title, and for lacking the date or number
-        that a "when", "where" or "how many" question asks for."""
+        that a "when" or "how many" question asks for."""
         return (
             self.dense
             + DEFAULT_LEXICAL_WEIGHT * self.lexical
@@ -87,16 +87,6 @@ DURATION = re.compile(
     r"centuries|century|hours?)\b|\b(decades|centuries)\b",
     re.IGNORECASE,
 )
-WHERE = re.compile(r"^\s*where\b|\b(in|at) (what|which) (place|city|country|town|region|province)\b", re.IGNORECASE)
-# a place: a preposition of place before a name ("in East Asia", "to China"), not a month; a point of the
-# compass ("in the west"); or "at" before a thing that is not a time or a degree ("at swimming pool")
-PLACE = re.compile(
-    rf"\b(?i:in|at|to|near|from|across|into|inside|outside|towards?|throughout|within|around|over|on)\s+"
-    rf"(?:the\s+)?(?!(?:{MONTHS})\b)[A-Z][\w-]|"
-    r"\b(?i:in|to|from|towards?)\s+the\s+(?i:north|south|east|west)|"
-    r"\b(?i:at)\s+(?:the\s+|a\s+)?(?!(?:this|that|these|those|least|most|first|last|once|all|times?|odds|"
-    r"war|risk|stake|length|large|best|worst|some|any|no|one|which|what|an?)\b)[a-z]{3,}"
-)
 FOCUS_WORDS = 3  # words after "how many" that name what is counted
 AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
@@ -105,8 +95,7 @@ NEAR = 5  # a count must come at most this many words before what it counts
 
 @dataclass(frozen=True)
 class Expected:
-    """What a question's answer must hold: a date, a duration, a place, or a count (of ``focus`` terms, when
-    named)."""
+    """What a question's answer must hold: a date, a duration, or a count (of ``focus`` terms, when named)."""
 
     kind: str
     focus: frozenset[str] = frozenset()
@@ -116,8 +105,6 @@ class Expected:
             return bool(DATE.search(sentence))
         if self.kind == "duration":
             return bool(DURATION.search(sentence))
-        if self.kind == "place":
-            return bool(PLACE.search(EXPANSION.sub("", sentence)))
         return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
 
     def _counts_focus(self, sentence: str, start: int) -> bool:
@@ -128,14 +115,11 @@ class Expected:
 
 
 def expected(question: str) -> Expected | None:
-    """What a "when", "how long", "where" or "how many/much X" question needs in its answer; None for other
-    questions."""
+    """What a "when", "how long" or "how many/much X" question needs in its answer; None for other questions."""
     if WHEN.search(question):
         return Expected("date")
     if HOW_LONG.search(question):
         return Expected("duration")
-    if WHERE.search(question):
-        return Expected("place")
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
@@ -144,7 +128,7 @@ def expected(question: str) -> Expected | None:
 
 
 def type_match(question: str, sentences: list[str]) -> float:
-    """1 when a "when", "how long", "where" or "how many" question finds a date, duration, place or count among
+    """1 when a "when", "how long" or "how many" question finds a date, duration or count among
     ``sentences`` (or asks for none), else 0: an answer of the wrong kind suggests the notes do not hold it."""
     wanted = expected(question)
     if wanted is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from notesbot.answer import (
@@ -160,6 +162,15 @@ def test_a_why_answer_that_restates_the_question_brings_the_reason_beside_it() -
         "It needed warm-water ports.",
         "Russia had an interest in Manchuria.",
     ]
+    # ... but not a sentence of another line (another point or paragraph), nor a title, nor when it gives its own
+    other_line = [*cands[:3], replace(cands[3], line=16), cands[4]]
+    assert with_reason("why did Russia need ports?", [REASONS], other_line, [cands[4]]) == [cands[4]]
+    titled = [*cands[:3], replace(cands[3], title=True), cands[4]]
+    assert with_reason("why did Russia need ports?", [REASONS], titled, [cands[4]]) == [cands[4]]
+    own = Passage("Russia had an interest in Manchuria. It needed ports because its own froze.", "n.txt", 3, 3, None, 1)
+    pair = [Candidate(0, 0, 36, 3, 0.5, 0.0), Candidate(0, 37, 75, 3, 0.9, 0.0, echo=0.5)]
+    assert own.text[37:75] == "It needed ports because its own froze."
+    assert with_reason("why did Russia need ports?", [own], pair, [pair[1]]) == [pair[1]]
 
 
 def test_a_why_answer_that_draws_a_conclusion_brings_the_sentence_it_concludes_from() -> None:
@@ -305,13 +316,28 @@ def outline_cands() -> dict[str, Candidate]:
     return found
 
 
-def test_a_sub_point_brings_the_claim_of_a_parent_point_without_a_subject() -> None:
+def test_a_later_sub_point_brings_the_claim_of_a_parent_point_without_a_subject() -> None:
     c = outline_cands()
-    assert with_claim([OUTLINE], list(c.values()), [c["TGLF"]]) == [c["was"], c["TGLF"]]
-    # a parent point with a subject of its own stands apart from its sub-points' sentences
-    assert with_claim([OUTLINE], list(c.values()), [c["He"]]) == [c["He"]]
-    # top-level points have no parent; a claim already chosen is not repeated
-    assert with_claim([OUTLINE], list(c.values()), [c["was"], c["USSR"]]) == [c["was"], c["USSR"]]
-    # the answer keeps its first sentences: a claim comes before its evidence when both do not fit
-    chosen = [c["He"], c["M"], c["TGLF"]]
-    assert with_claim([OUTLINE], list(c.values()), chosen) == [c["He"], c["M"], c["was"]]
+    every = list(c.values())
+    assert with_claim([OUTLINE], every, [c["He"], c["TGLF"]]) == [c["He"], c["was"], c["TGLF"]]
+    # the answer keeps its first sentences: the claim takes its evidence's place when both do not fit
+    assert with_claim([OUTLINE], every, [c["He"], c["M"], c["TGLF"]]) == [c["He"], c["M"], c["was"]]
+    # the best sentence stays first, with no claim ahead of it
+    assert with_claim([OUTLINE], every, [c["TGLF"], c["He"]]) == [c["TGLF"], c["He"]]
+    # a parent point with a subject of its own stands apart; a claim already chosen is not repeated
+    assert with_claim([OUTLINE], every, [c["TGLF"], c["He"]])[1:] == [c["He"]]
+    assert with_claim([OUTLINE], every, [c["was"], c["USSR"]]) == [c["was"], c["USSR"]]
+    # a claim that answers much worse than the best sentence stays out
+    weak = {**c, "was": Candidate(0, c["was"].start, c["was"].end, c["was"].line, 0.1, 0.0)}
+    assert with_claim([OUTLINE], list(weak.values()), [weak["He"], weak["TGLF"]]) == [weak["He"], weak["TGLF"]]
+
+
+def test_a_title_in_lower_case_is_no_claim() -> None:
+    text = "1 the cuban missile crisis 1962\n1.1 soviet missiles in cuba\n1.2 the blockade\n1.2.1 kennedy ordered it"
+    notes = Passage(text, "lower.txt", 1, 4, None, 0.9)
+    words = ["the cuban missile crisis 1962", "soviet missiles in cuba", "the blockade", "kennedy ordered it"]
+    cands = [
+        Candidate(0, text.index(w), text.index(w) + len(w), 1 + i, 0.5, 0.0, title=i == 0) for i, w in enumerate(words)
+    ]
+    assert with_claim([notes], cands, [cands[3], cands[1]]) == [cands[3], cands[1]], "a title is no claim"
+    assert with_claim([notes], cands, [cands[1], cands[3]]) == [cands[1], cands[3]], "nor a point without a verb"

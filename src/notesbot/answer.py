@@ -202,8 +202,8 @@ def with_reason(
     """For a "why" question whose best sentence mostly restates it, or draws a conclusion ("This led to M's
     deliberate humiliation of K", "Thus, China was forced to ally ..."), the sentence beside it, which gives
     the reason in notes, in second place: the one before when the best opens with a back-reference or ends
-    its passage (a restatement there sums up the reasons before it), else the one after. Otherwise a later
-    chosen sentence that draws a conclusion brings the one before it."""
+    its passage (a restatement there sums up the reasons before it), else the one after; never a title or a
+    question. Otherwise a later chosen sentence that draws a conclusion brings the one before it."""
     if not chosen or not WHY.search(question):
         return chosen
     best = chosen[0]
@@ -212,10 +212,23 @@ def with_reason(
         return _reason_before_conclusion(passages, candidates, chosen)
     beside = _neighbour(candidates, best, after=not back)
     if beside is None and not back:
-        beside = _neighbour(candidates, best, after=False)
-    if beside is None or beside in chosen:
+        beside = _summed_up(passages, candidates, best)
+    if beside is None or beside in chosen or beside.title:
         return chosen
     return [best, beside, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
+
+
+# a sentence that gives its own reason
+BECAUSE = re.compile(r"\b(because|due to|owing to|since|so that|in order to|as a result of)\b", re.IGNORECASE)
+
+
+def _summed_up(passages: list[Passage], candidates: list[Candidate], best: Candidate) -> Candidate | None:
+    """The sentence before ``best``, a restatement that ends its passage, when both start on one line (one
+    paragraph or outline point) and ``best`` gives no reason of its own: the reason is what it sums up."""
+    before = _neighbour(candidates, best, after=False)
+    if before is None or before.line != best.line:
+        return None
+    return None if BECAUSE.search(passages[best.passage].text[best.start : best.end]) else before
 
 
 def _concludes(passages: list[Passage], cand: Candidate) -> bool:
@@ -273,15 +286,29 @@ def with_continuation(passages: list[Passage], candidates: list[Candidate], chos
     return out[:DEFAULT_ANSWER_SENTENCES]
 
 
+# a point that goes on from its heading without a subject of its own starts with a verb: "was a rejection of
+# the Soviet model", "led to famine", "proposed joint control"
+VERB_FIRST = re.compile(
+    r"^(was|were|is|are|be|been|being|had|has|have|did|does|do|could|would|should|can|will|may|might|must|"
+    r"[a-z]{2,}ed)\b"
+)
+
+
 def with_claim(passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
-    """Each chosen outline sub-point preceded by its parent point when that point has no subject of its own
-    ("2 The Great Leap Forward 1958" / "2.1 was a rejection of the Soviet model"): such a point goes on from
-    its section's title and states the section's claim, and its sub-points are the evidence for it. The
-    answer keeps its first sentences, so a claim comes before its evidence when both do not fit."""
-    out: list[Candidate] = []
-    for cand in chosen:
+    """A chosen outline sub-point after the first sentence brought in behind its parent point, when that point
+    goes on from its section's title without a subject ("2 The Great Leap Forward 1958" / "2.1 was a rejection
+    of the Soviet model") and answers nearly as well as the best sentence: such a point states the section's
+    claim and the sub-point is its evidence, so the claim takes the sub-point's place when both do not fit.
+    The first sentence, which answers best, always stays first."""
+    out, best = chosen[:1], max((c.score for c in chosen), default=0.0)
+    for cand in chosen[1:]:
         claim = _claim(passages[cand.passage].text, candidates, cand)
-        if claim is not None and claim not in out and claim not in chosen:
+        if (
+            claim is not None
+            and claim not in out
+            and claim not in chosen
+            and claim.score >= best - DEFAULT_SENTENCE_MARGIN
+        ):
             out.append(claim)
         if cand not in out:
             out.append(cand)
@@ -289,7 +316,8 @@ def with_claim(passages: list[Passage], candidates: list[Candidate], chosen: lis
 
 
 def _claim(text: str, candidates: list[Candidate], cand: Candidate) -> Candidate | None:
-    """The first sentence of ``cand``'s parent outline point in its passage, when it starts in lower case."""
+    """The first sentence of ``cand``'s parent outline point in its passage, when that point starts with a
+    verb and is not a section title."""
     span = parent_point(text, cand.start)
     if span is None:
         return None
@@ -298,7 +326,9 @@ def _claim(text: str, candidates: list[Candidate], cand: Candidate) -> Candidate
         key=lambda c: c.start,
         default=None,
     )
-    return first if first is not None and text[first.start : first.start + 1].islower() else None
+    if first is None or first.title:
+        return None
+    return first if VERB_FIRST.match(text[first.start : first.end]) else None
 
 
 def _neighbour(candidates: list[Candidate], cand: Candidate, after: bool) -> Candidate | None:
@@ -326,7 +356,7 @@ def compose(
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
     chosen = with_reason(question, passages, candidates, select(candidates))
-    chosen = with_continuation(passages, candidates, with_claim(passages, candidates, chosen))
+    chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]

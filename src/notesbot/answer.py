@@ -295,7 +295,7 @@ VERB_FIRST = re.compile(
 
 
 def with_claim(passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
-    """A chosen outline sub-point after the first sentence brought in behind its parent point, when that point
+    """Each chosen outline sub-point after the first sentence preceded by its parent point, when that point
     goes on from its section's title without a subject ("2 The Great Leap Forward 1958" / "2.1 was a rejection
     of the Soviet model") and answers nearly as well as the best sentence: such a point states the section's
     claim and the sub-point is its evidence, so the claim takes the sub-point's place when both do not fit.

@@ -109,7 +109,7 @@ def parent_point(text: str, offset: int) -> tuple[int, int] | None:
     for up in range(row - 1, -1, -1):
         above = OUTLINE.match(lines[up])
         if above and above.group(1) == parent:
-            start = sum(len(line) + 1 for line in lines[:up])
+            start = line_starts(lines)[up]
             return start, start + len(lines[up])
     return None
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from notesbot import sentences
 from notesbot.answer import (
     BACK_REFERENCE,
     Candidate,
@@ -341,3 +342,15 @@ def test_a_title_in_lower_case_is_no_claim() -> None:
     ]
     assert with_claim([notes], cands, [cands[3], cands[1]]) == [cands[3], cands[1]], "a title is no claim"
     assert with_claim([notes], cands, [cands[1], cands[3]]) == [cands[1], cands[3]], "nor a point without a verb"
+
+
+def test_the_chosen_evidence_stays_in_the_answer_whatever_claims_and_continuations_bring() -> None:
+    text = "3 The split\n3.1 was caused by ideology. Also it was personal. Mao was proud.\n3.1.1 Also, accused K."
+    notes = Passage(text, "n.txt", 1, 3, None, 0.9)
+    spans = sentences.split(text)
+    cands = [
+        Candidate(0, a, b, 1 + text.count("\n", 0, a), 0.9 if text[a:b].startswith("Also,") else 0.0, 0.0)
+        for a, b in spans
+    ]
+    answer = compose("what was K accused of?", [notes], cands, SURE)
+    assert answer.answer is not None and "Also, accused K." in answer.answer

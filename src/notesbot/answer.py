@@ -374,7 +374,7 @@ def _joined(passages: list[Passage], sentences: list[Sentence]) -> list[Sentence
             place = min(place, out.index(prev))
             out.remove(prev)
             a, b = min(prev.start, s.start), max(prev.end, s.end)
-            line, last = min(prev.line, s.line), max(prev.line, prev.end_line, s.line, s.end_line)
+            line, last = min(prev.line, s.line), max(prev.last_line, s.last_line)
             s = Sentence(text[a:b], s.source, line, s.passage, a, b, max(prev.score, s.score), last)
         out.insert(place, s)
     return out
@@ -384,7 +384,7 @@ def _beside(text: str, x: Sentence, y: Sentence) -> bool:
     """Whether ``x`` and ``y`` follow each other in one passage with only spaces between, the second starting
     on the line the first ends on."""
     first, second = (x, y) if x.start < y.start else (y, x)
-    same_line = max(first.line, first.end_line) == second.line
+    same_line = first.last_line == second.line
     return x.passage == y.passage and same_line and not text[first.end : second.start].strip()
 
 

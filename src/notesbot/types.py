@@ -150,6 +150,11 @@ class Sentence:
     end_line: int = 0  # the last line, for a sentence that goes on over a line break (0: ``line`` alone)
 
     @property
+    def last_line(self) -> int:
+        """The line the sentence ends on."""
+        return max(self.line, self.end_line)
+
+    @property
     def citation(self) -> str:
         return (
             f"{self.source}:{self.line}-{self.end_line}" if self.end_line > self.line else f"{self.source}:{self.line}"

@@ -156,7 +156,7 @@ def answer_points(result: Answer) -> list[str]:
     tail = esc(text[last:].strip())
     if not points:
         chips = [
-            cite_chip(result.passages[s.passage], s.passage + 1, (s.line, max(s.line, s.end_line)))
+            cite_chip(result.passages[s.passage], s.passage + 1, (s.line, s.last_line))
             for s in result.sentences
             if s.passage < len(result.passages)
         ]

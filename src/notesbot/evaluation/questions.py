@@ -45,7 +45,7 @@ class Evidence:
         if self.phrase is not None:
             return normalise(self.phrase) in normalise(CITATION.sub(" ", answer.answer))
         return any(
-            s.source == self.source and s.line <= self.end_line and max(s.line, s.end_line) >= self.start_line
+            s.source == self.source and s.line <= self.end_line and s.last_line >= self.start_line
             for s in answer.sentences
         )
 

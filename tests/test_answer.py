@@ -8,15 +8,16 @@ import pytest
 
 from notesbot import sentences
 from notesbot.answer import (
-    BACK_REFERENCE,
     Candidate,
     Signals,
     compose,
     confidence,
     echo,
+    refers_back,
     select,
     type_match,
     with_claim,
+    with_consequence,
     with_continuation,
     with_reason,
 )
@@ -219,15 +220,71 @@ def test_a_later_conclusion_in_a_why_answer_brings_its_reason_in_place_of_the_we
 
 @pytest.mark.parametrize(
     "opening",
-    ["This led to", "Thus, K", "Therefore the 2", "Simply, M", "During this time, China", "By that point K"],
+    [
+        "This led to",
+        "Thus, K",
+        "Therefore the 2",
+        "Simply, M",
+        "During this time, China",
+        "By that point K",
+        "For K - this demonstrated",
+        "The CCP perceived this as",
+    ],
 )
 def test_openings_that_refer_back_are_read_as_conclusions(opening: str) -> None:
-    assert BACK_REFERENCE.match(opening)
+    assert refers_back(opening)
 
 
-@pytest.mark.parametrize("opening", ["So-called revisionism", "During the war", "Thistle", "In 1950, Mao"])
+@pytest.mark.parametrize(
+    "opening",
+    ["So-called revisionism", "During the war", "Thistle", "In 1950, Mao", "The treaty was signed in this city"],
+)
 def test_other_openings_are_not_conclusions(opening: str) -> None:
-    assert not BACK_REFERENCE.match(opening)
+    assert not refers_back(opening)
+
+
+POOL = Passage(
+    "M set out to humiliate K. He organised a swimming photo-opportunity. For K - this showed M was unpredictable. "
+    "Relations cooled.",
+    "notes.txt",
+    26,
+    26,
+    None,
+    0.9,
+)
+
+
+def pool_cands() -> list[Candidate]:
+    text, out, start = POOL.text, [], 0
+    for i, end in enumerate(j + 1 for j, ch in enumerate(text) if ch == "."):
+        out.append(Candidate(0, start, end, 26, 0.9 - i / 10, 0.0))
+        start = end + 1
+    return out
+
+
+def test_a_sentence_that_refers_back_to_the_best_one_comes_second() -> None:
+    cands = pool_cands()
+    texts = [
+        POOL.text[c.start : c.end] for c in with_consequence("what was the pool incident?", [POOL], cands, cands[1:2])
+    ]
+    assert texts == ["He organised a swimming photo-opportunity.", "For K - this showed M was unpredictable."]
+    # the weakest other sentence makes way
+    chosen = with_consequence("what was the pool incident?", [POOL], cands, [cands[1], cands[0], cands[3]])
+    assert chosen == [cands[1], cands[2], cands[0]]
+    # not after a later sentence, not twice, not a title, and not for "why" questions (with_reason's work)
+    assert with_consequence("what happened?", [POOL], cands, [cands[0], cands[1]]) == [cands[0], cands[1]]
+    assert with_consequence("what happened?", [POOL], cands, [cands[1], cands[2]]) == [cands[1], cands[2]]
+    titled = [*cands[:2], replace(cands[2], title=True), cands[3]]
+    assert with_consequence("what happened?", [POOL], titled, [cands[1]]) == [cands[1]]
+    assert with_consequence("why did M humiliate K?", [POOL], cands, [cands[1]]) == [cands[1]]
+    assert with_consequence("what happened?", [POOL], cands, [cands[3]]) == [cands[3]], "nothing follows the last"
+    assert with_consequence("what happened?", [POOL], cands, []) == []
+    # compose brings it, however weakly it scores alone
+    weak = [replace(c, dense=d) for c, d in zip(cands, (0.2, 0.9, 0.3, 0.2))]
+    result = compose("what was the pool incident?", [POOL], weak, SURE)
+    assert result.answer == (
+        "He organised a swimming photo-opportunity. For K - this showed M was unpredictable. [notes.txt:26]"
+    )
 
 
 def test_only_why_questions_restated_by_their_answer_bring_a_neighbour() -> None:

@@ -194,6 +194,14 @@ BACK_REFERENCE = re.compile(
     r"^(This|These|Thus|Therefore|Hence|As a result|Consequently|So|Simply|In short|"
     r"(During|In|At|By|After|From|Because of|Due to|Despite) (this|these|that|those))\b(?!-)"  # not "So-called"
 )
+# ... or names it within its first words: "For K - this demonstrated M's unpredictable nature"
+THIS_EARLY = re.compile(r"^(\W*\w+\W+){0,3}?(this|these)\b(?!-)", re.IGNORECASE)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence goes on from the one before it: it opens with a back-reference ("This led to",
+    "Thus, ...") or has "this" or "these" among its first four words."""
+    return bool(BACK_REFERENCE.match(sentence) or THIS_EARLY.match(sentence))
 
 
 def with_reason(
@@ -232,7 +240,7 @@ def _summed_up(passages: list[Passage], candidates: list[Candidate], best: Candi
 
 
 def _concludes(passages: list[Passage], cand: Candidate) -> bool:
-    return bool(BACK_REFERENCE.match(passages[cand.passage].text[cand.start : cand.end]))
+    return refers_back(passages[cand.passage].text[cand.start : cand.end])
 
 
 def _reason_before_conclusion(
@@ -250,6 +258,22 @@ def _reason_before_conclusion(
             out.remove(spare.pop(0))
         return out[:DEFAULT_ANSWER_SENTENCES]
     return chosen
+
+
+def with_consequence(
+    question: str, passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """For a question other than "why", the sentence right after the best one in second place when it refers
+    back to it ("Organised photo-opportunity at swimming pool ..." / "For K - this demonstrated M's
+    unpredictable nature"): what the best sentence tells is read with what the notes make of it. A title is
+    never brought; the weakest other sentence makes way."""
+    if not chosen or WHY.search(question):
+        return chosen
+    best = chosen[0]
+    after = _neighbour(candidates, best, after=True)
+    if after is None or after in chosen or after.title or not _concludes(passages, after):
+        return chosen
+    return [best, after, *chosen[1:]][:DEFAULT_ANSWER_SENTENCES]
 
 
 # a sentence opening like this adds another point to the one before it ("Also agreed to visit China")
@@ -356,6 +380,7 @@ def compose(
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
     chosen = with_reason(question, passages, candidates, select(candidates))
+    chosen = with_consequence(question, passages, candidates, chosen)
     chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
@@ -402,4 +427,15 @@ def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage
     return marked
 
 
-__all__ = ["Candidate", "Signals", "compose", "confidence", "echo", "select", "type_match", "with_reason"]
+__all__ = [
+    "Candidate",
+    "Signals",
+    "compose",
+    "confidence",
+    "echo",
+    "refers_back",
+    "select",
+    "type_match",
+    "with_consequence",
+    "with_reason",
+]

@@ -132,3 +132,12 @@ def test_late_interaction_ranks_the_chunk_holding_the_question_words_first(notes
     embedder.token_calls.clear()
     bot.search("rubber ring", k=3, mode="dense")
     assert not embedder.token_calls, "dense search alone needs no tokens"
+
+
+def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    assert retrieval.terms("the Fourteen Points of the two leaders") == retrieval.terms(
+        "the 14 Points of the 2 leaders"
+    )
+    assert retrieval.terms("one plate slides under another") == ["one", "plate", "slide", "under", "anoth"]
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
+    assert "united 2 powerful armies" in idx.chunks[retrieval.bm25(idx, "two powerful armies", 1)[0].chunk].text

@@ -19,6 +19,16 @@ def test_every_outline_line_is_a_sentence_without_its_number() -> None:
     ]
 
 
+def test_a_list_item_is_a_sentence_without_its_bullet() -> None:
+    assert texts("## The Calvin cycle\n- Occurs in the stroma\n* Fixes CO2\nb) Named after Calvin\n-5 degrees") == [
+        "## The Calvin cycle",
+        "Occurs in the stroma",
+        "Fixes CO2",
+        "Named after Calvin",
+        "-5 degrees",
+    ]
+
+
 def test_run_on_note_lines_split_at_linking_words() -> None:
     line = (
         "1.1.1 Khrushchev- new leader- agreed to more economic aid Also agreed to personally visit China "
@@ -105,11 +115,11 @@ def test_line_breaks_between_sentences_and_points_stay_breaks() -> None:
         "the armistice was signed in july 1953"
     )
     assert len(texts(notes)) == 6
-    # lettered and numbered lists in lower case
+    # lettered and numbered lists in lower case, each item without its letter
     assert len(texts("a) the war ended in 1953 after three long years\nb) china lost many troops.")) == 2
     assert texts("i. the war ended in 1953 after three long years\nii. china lost many troops.") == [
-        "i. the war ended in 1953 after three long years",
-        "ii. china lost many troops.",
+        "the war ended in 1953 after three long years",
+        "china lost many troops.",
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from . import sentences
 from .config import DEFAULT_CHUNK_CHARS
-from .text import line_starts
+from .text import ANALYZER_VERSION, line_starts
 from .types import Chunk, Document
 
 OUTLINE = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
@@ -37,7 +37,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 9, "max_chars": max_chars}
+    return {"name": CHUNKER_NAME, "version": 10, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:

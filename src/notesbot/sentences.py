@@ -9,6 +9,8 @@ from itertools import groupby
 from .text import line_starts
 
 OUTLINE_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s+(?=\S)")
+# a list item's bullet or letter, which no sentence of the item holds ("- Occurs in the stroma", "b) ...")
+BULLET = re.compile(r"^\s*(?:[-*•+]|(?:[a-z]|[ivx]{1,4})[.)])\s+(?=\S)")
 # Capitalised function and linking words that start a new sentence when a student leaves out the full stop.
 STARTERS = [
     "Also",
@@ -175,8 +177,8 @@ def _line_pieces(line: str) -> list[tuple[int, int]]:
     """The sentences of one line, stripped, before short ones are merged."""
     if not line.strip():
         return []
-    number = OUTLINE_NUMBER.match(line)
-    start = number.end() if number else 0
+    marker = OUTLINE_NUMBER.match(line) or BULLET.match(line)
+    start = marker.end() if marker else 0
     pieces: list[tuple[int, int]] = []
     for part in _segmenter().segment(line[start:]):
         a, b = start + part.start, start + part.end

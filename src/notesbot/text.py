@@ -70,9 +70,42 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
+ANALYZER_VERSION = 2  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+# number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
+# not "one", which is as often a pronoun ("one plate slides under another")
+NUMBERS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+}
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed, stop-word-free terms: what BM25 indexes and matches."""
-    kept = [w for w in words(text) if w not in STOPWORDS]
+    """Stemmed, stop-word-free terms, number words as digits: what BM25 indexes and matches."""
+    kept = [NUMBERS.get(w, w) for w in words(text) if w not in STOPWORDS]
     return _stemmer().stemWords(kept) if kept else []
 
 
@@ -90,4 +123,4 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-__all__ = ["STOPWORDS", "content_hash", "terms", "words"]
+__all__ = ["ANALYZER_VERSION", "NUMBERS", "STOPWORDS", "content_hash", "terms", "words"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,3 +129,12 @@ def test_k_up_to_a_hundred(where: list[str], capsys: pytest.CaptureFixture[str])
 def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--help"], capsys)
     assert code == 0 and "ask" in out and "index" in out
+
+
+def test_usage_errors_name_the_notesbot_program(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["frobnicate"], capsys)
+    assert code == 2 and err.strip().endswith("(see `notesbot --help`)"), err
+    by_module = subprocess.run(
+        [sys.executable, "-m", "notesbot", "frobnicate"], capture_output=True, text=True, env=os.environ
+    )
+    assert by_module.returncode == 2 and by_module.stderr.strip().endswith("(see `notesbot --help`)")

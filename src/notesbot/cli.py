@@ -44,7 +44,7 @@ MODEL = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="notesbot", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="notesbot")
 def cli() -> None:
     """Ask questions of your own notes, offline. Answers are the notes' own sentences, cited."""
@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:
-        hint = f" (see `notesbot {exc.ctx.command.name} --help`)" if exc.ctx and exc.ctx.command.name else ""
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
         click.echo(f"error: {shown(exc.format_message(), one_line=True)}{hint}", err=True)
         sys.exit(2)
     except click.ClickException as exc:

@@ -138,3 +138,12 @@ def test_usage_errors_name_the_notesbot_program(capsys: pytest.CaptureFixture[st
         [sys.executable, "-m", "notesbot", "frobnicate"], capture_output=True, text=True, env=os.environ
     )
     assert by_module.returncode == 2 and by_module.stderr.strip().endswith("(see `notesbot --help`)")
+
+
+def test_notices_go_to_stderr_in_both_modes(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    question = "Why did Mao launch the Great Leap Forward? " * 60  # over MAX_QUESTION_CHARS
+    notice = "notice: the question was cut to its first 2000 characters"
+    for flags in ([], ["--json"]):
+        code, out, err = run(["ask", question, *flags, *where], capsys)
+        assert code == 0 and notice in err.splitlines(), err
+        assert "the question was cut" not in out and "note:" not in out

@@ -112,12 +112,9 @@ def ask_command(
         _print_report(bot.last_report)
     for question in items:
         result = bot.ask(question, k=k, mode=mode)
-        if as_json:
-            for notice in result.notices:
-                click.echo(f"notice: {shown(notice, one_line=True)}", err=True)
-            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-        else:
-            click.echo(format_answer(result))
+        for notice in result.notices:  # on stderr in both modes, so stdout holds only answers
+            click.echo(f"notice: {shown(notice, one_line=True)}", err=True)
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else format_answer(result))
 
 
 def _questions(args: tuple[str, ...]) -> list[str]:
@@ -133,9 +130,9 @@ def _questions(args: tuple[str, ...]) -> list[str]:
 
 
 def format_answer(result: Answer) -> str:
-    """The human form of an answer: the answer (or 'not found'), then numbered cited passages."""
+    """The human form of an answer: the answer (or 'not found'), then numbered cited passages (its notices are
+    printed apart, on stderr)."""
     lines = [f"Q: {result.question}"]
-    lines += [f"note: {n}" for n in result.notices]
     if result.abstained:
         lines.append(f"A: Not found in your notes. (confidence {result.confidence:.2f})")
         lines.append("Closest matches:")

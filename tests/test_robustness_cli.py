@@ -474,8 +474,8 @@ def make_folder(root: Path, kind: str) -> Path:
 
 
 FOLDER_ERRORS = {
-    "missing": "does not exist: pass --corpus DIR with your notes",
-    "a-file": "is not a folder: pass --corpus DIR with your notes",
+    "missing": "does not exist: point corpus= / --corpus at your notes",
+    "a-file": "is not a folder: point corpus= / --corpus at your notes",
     "empty": "no readable .txt, .md or .pdf notes in",
     "unsupported": "no readable .txt, .md or .pdf notes in",
     "only-skipped": "no readable .txt, .md or .pdf notes in",

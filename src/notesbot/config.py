@@ -97,15 +97,17 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
-def check_k(k: int) -> int:
-    if not 1 <= k <= MAX_K:
-        raise ConfigError(f"k must be between 1 and {MAX_K}, got {k}")
+def check_k(k: object) -> int:
+    """``k`` when it is a whole number from 1 to MAX_K (a ConfigError otherwise)."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise ConfigError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
     return k
 
 
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ConfigError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+def check_mode(mode: object) -> str:
+    """``mode`` when it is one of MODES (a ConfigError otherwise)."""
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     return mode
 
 

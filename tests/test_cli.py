@@ -147,3 +147,30 @@ def test_notices_go_to_stderr_in_both_modes(where: list[str], capsys: pytest.Cap
         code, out, err = run(["ask", question, *flags, *where], capsys)
         assert code == 0 and notice in err.splitlines(), err
         assert "the question was cut" not in out and "note:" not in out
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command", "message"),
+    [
+        ("NOTESBOT_K", "abc", "ask", "NOTESBOT_K must be a whole number from 1 to 1000, got 'abc'"),
+        ("NOTESBOT_K", "0", "ask", "NOTESBOT_K must be a whole number from 1 to 1000, got '0'"),
+        ("NOTESBOT_MODE", "magic", "ask", "NOTESBOT_MODE must be one of hybrid, dense, bm25, got 'magic'"),
+        ("NOTESBOT_ABSTAIN_BELOW", "x", "ask", "NOTESBOT_ABSTAIN_BELOW must be a number from 0 to 1, got 'x'"),
+        ("NOTESBOT_ABSTAIN_BELOW", "2", "ask", "NOTESBOT_ABSTAIN_BELOW must be a number from 0 to 1, got '2'"),
+        ("NOTESBOT_PORT", "x", "chat", "NOTESBOT_PORT must be a whole number from 1 to 65535, got 'x'"),
+    ],
+)
+def test_bad_environment_values_name_the_variable(
+    variable: str,
+    value: str,
+    command: str,
+    message: str,
+    where: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    argv = [command, "hello", *where] if command == "ask" else [command, *where]
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {message}") and len(err.strip().split("\n")) == 1, err

@@ -11,6 +11,7 @@ import pytest
 
 import notesbot
 from notesbot import NotesBot
+from notesbot.config import settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
 
@@ -144,3 +145,18 @@ def test_a_missing_notes_folder_is_explained_for_the_api_too(tmp_path: Path, fak
     with pytest.raises(CorpusError) as caught:
         NotesBot(tmp_path / "nowhere", tmp_path / "idx", embedder=fake).ask("swimming pool")
     assert "corpus=" in str(caught.value) and "--corpus" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NOTESBOT_K", "abc", "NOTESBOT_K must be a whole number from 1 to 1000, got 'abc'"),
+        ("NOTESBOT_K", "0", "NOTESBOT_K must be a whole number from 1 to 1000, got '0'"),
+        ("NOTESBOT_MODE", "magic", "NOTESBOT_MODE must be one of hybrid, dense, bm25, got 'magic'"),
+        ("NOTESBOT_ABSTAIN_BELOW", "1.5", "NOTESBOT_ABSTAIN_BELOW must be a number from 0 to 1, got '1.5'"),
+    ],
+)
+def test_bad_environment_values_name_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_env({variable: value})
+    assert str(caught.value) == message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -11,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from . import corpus as note_files
-from .config import DEFAULT_K, MAX_K, MODES
-from .errors import CorpusError, NotesbotError
+from .config import DEFAULT_K, MAX_K, MODES, settings_from_env
+from .errors import ConfigError, CorpusError, NotesbotError
 from .types import Answer
 
 if TYPE_CHECKING:  # the pipeline (numpy and up) is imported by the commands that run it
-    from .pipeline import BuildReport
+    from .pipeline import BuildReport, NotesBot
 
 CORPUS = click.option(
     "--corpus",
@@ -44,6 +46,12 @@ MODEL = click.option(
 )
 
 
+class BadVariable(click.ClickException):
+    """A bad NOTESBOT_* value: a usage error (exit 2) without a --help hint, since no flag was wrong."""
+
+    exit_code = 2
+
+
 @click.group(name="notesbot", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="notesbot")
 def cli() -> None:
@@ -57,9 +65,7 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
 def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, rebuild: bool) -> None:
     """Build or update the index of the notes (only changed files are re-embedded)."""
-    from .pipeline import NotesBot
-
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     with _naming_skipped_files(bot.settings.corpus):
         report = bot.update(progress=_progress_bar(), force=rebuild)
     _print_report(report)
@@ -97,12 +103,12 @@ def ask_command(
     model: str | None,
 ) -> None:
     """Answer QUESTIONS from the notes; `-` reads one question per line from stdin."""
-    from .pipeline import NotesBot, clean_question
+    from .pipeline import clean_question
 
     items = _questions(questions)
     for question in items:
         clean_question(question)
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     note_files.check_corpus_dir(bot.settings.corpus)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
@@ -115,6 +121,17 @@ def ask_command(
         for notice in result.notices:  # on stderr in both modes, so stdout holds only answers
             click.echo(f"notice: {shown(notice, one_line=True)}", err=True)
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else format_answer(result))
+
+
+def _notesbot(corpus: Path | None, index_dir: Path | None, model: str | None) -> NotesBot:
+    """The NotesBot for these options; a bad NOTESBOT_* variable is a usage error (exit 2), like a bad flag."""
+    from .pipeline import NotesBot
+
+    try:
+        settings = settings_from_env()
+    except ConfigError as exc:
+        raise BadVariable(str(exc)) from None
+    return NotesBot(corpus, index_dir, model, settings=settings)
 
 
 def _questions(args: tuple[str, ...]) -> list[str]:
@@ -202,9 +219,7 @@ def _progress_bar() -> Callable[[int, int], None]:
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary as JSON.")
 def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
     """Show the short forms learned from the notes (correct them in glossary.toml in the notes folder)."""
-    from .pipeline import NotesBot
-
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
         with _naming_skipped_files(bot.settings.corpus):
@@ -286,9 +301,7 @@ def eval_command(
     from . import evaluation
 
     specs = list(modes) or list(MODES)
-    from .pipeline import NotesBot
-
-    base = NotesBot(corpus, index_dir, model).settings
+    base = _notesbot(corpus, index_dir, model).settings
     if beir is not None:
         run = evaluation.eval_beir(
             beir,
@@ -367,9 +380,8 @@ def chat_command(
 ) -> None:
     """Chat with your notes in the browser: cited answers, sources panel, note viewer."""
     from . import web
-    from .pipeline import NotesBot
 
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
         with _naming_skipped_files(bot.settings.corpus):
@@ -401,8 +413,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:
-        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-        click.echo(f"error: {shown(exc.format_message(), one_line=True)}{hint}", err=True)
+        message = _from_environment(exc)
+        if message is None:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            message = f"{exc.format_message()}{hint}"
+        click.echo(f"error: {shown(message, one_line=True)}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"error: {shown(exc.format_message(), one_line=True)}", err=True)
@@ -412,3 +427,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _from_environment(exc: click.UsageError) -> str | None:
+    """The message for a bad value taken from a NOTESBOT_* variable, naming it; None for other usage errors."""
+    param, ctx = getattr(exc, "param", None), exc.ctx
+    if param is None or ctx is None or param.name is None or not isinstance(param.envvar, str):
+        return None
+    if ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+        return None
+    if isinstance(param.type, click.Choice):
+        wanted = f"one of {', '.join(map(str, param.type.choices))}"
+    elif isinstance(param.type, click.IntRange):
+        wanted = f"a whole number from {param.type.min} to {param.type.max}"
+    else:
+        wanted = f"a valid {param.type.name}"
+    return f"{param.envvar} must be {wanted}, got {os.environ.get(param.envvar, '')!r}"

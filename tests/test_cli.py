@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from notesbot.cli import main
+from notesbot.cli import format_answer, main
+from notesbot.types import Answer
 
 JSON_KEYS = {"question", "answer", "abstained", "passages"}
 PASSAGE_KEYS = {"text", "source", "start_line", "end_line", "heading", "score"}
@@ -174,3 +175,10 @@ def test_bad_environment_values_name_the_variable(
     code, out, err = run(argv, capsys)
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {message}") and len(err.strip().split("\n")) == 1, err
+
+
+def test_confidence_shown_never_contradicts_the_decision() -> None:
+    refused = format_answer(Answer("q", None, True, confidence=0.548))
+    assert "(confidence 0.54)" in refused  # 0.55 would read as reaching the 0.55 threshold
+    assert "(confidence 0.57)" in format_answer(Answer("q", "a", False, confidence=0.57))  # 0.57 * 100 < 57
+    assert "(confidence 0.99)" in format_answer(Answer("q", "a", False, confidence=0.999))

@@ -151,11 +151,11 @@ def format_answer(result: Answer) -> str:
     printed apart, on stderr)."""
     lines = [f"Q: {result.question}"]
     if result.abstained:
-        lines.append(f"A: Not found in your notes. (confidence {result.confidence:.2f})")
+        lines.append(f"A: Not found in your notes. (confidence {result.confidence_percent / 100:.2f})")
         lines.append("Closest matches:")
     else:
         lines.append(f"A: {result.answer}")
-        lines.append(f"   (confidence {result.confidence:.2f})")
+        lines.append(f"   (confidence {result.confidence_percent / 100:.2f})")
         lines.append("Passages:")
     for rank, passage in enumerate(result.passages, start=1):
         heading = f" ({passage.heading})" if passage.heading else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,16 @@ def test_confidence_shown_never_contradicts_the_decision() -> None:
     assert "(confidence 0.54)" in refused  # 0.55 would read as reaching the 0.55 threshold
     assert "(confidence 0.57)" in format_answer(Answer("q", "a", False, confidence=0.57))  # 0.57 * 100 < 57
     assert "(confidence 0.99)" in format_answer(Answer("q", "a", False, confidence=0.999))
+
+
+def test_glossary_names_where_each_term_comes_from(
+    where: list[str], notes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (notes / "glossary.toml").write_text('[terms]\nPRC = "People\'s Republic of China"\n')
+    code, out, _ = run(["glossary", *where], capsys)
+    assert code == 0
+    lines = out.rstrip("\n").split("\n")
+    assert "     PRC = People's Republic of China  (from glossary.toml)" in lines
+    learned = [line for line in lines if "PRC" not in line]
+    assert learned and all(re.search(r"  \(learned [a-z ]+: \S", line) for line in learned), learned
+    assert "user" not in out

@@ -231,8 +231,14 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
     if not terms:
         click.echo('No short forms found. Add some to glossary.toml under [terms], e.g. PRC = "People\'s Republic"')
     for term in terms:
-        line = f"{term['short']:>8} = {term['full']}  ({term['kind']}, {term['origin']}: {term['evidence']})"
-        click.echo(shown(line, one_line=True))
+        click.echo(shown(f"{term['short']:>8} = {term['full']}  ({_origin(term)})", one_line=True))
+
+
+def _origin(term: dict[str, str]) -> str:
+    """Where a glossary term comes from, for people: "from glossary.toml" or "learned acronym: ..."."""
+    if term["origin"] == "user":
+        return f"from {term['evidence']}"  # the user's file
+    return f"learned {term['kind']}: {term['evidence']}"
 
 
 @cli.command("eval")

@@ -196,3 +196,12 @@ def test_glossary_names_where_each_term_comes_from(
     learned = [line for line in lines if "PRC" not in line]
     assert learned and all(re.search(r"  \(learned [a-z ]+: \S", line) for line in learned), learned
     assert "user" not in out
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_an_empty_question_is_a_usage_error(
+    question: str, where: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["ask", question, *where], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: the question is empty: ask something about your notes"), err

@@ -410,9 +410,9 @@ def test_nul_bytes_and_control_characters_on_stdin(built: Built, tmp_path: Path)
 @pytest.mark.parametrize(("argv", "given"), [(["   "], None), (["\t\n"], None), (["-"], "\x00\x00\n \n\x1b\n")])
 def test_empty_questions_are_one_line_errors(argv: list[str], given: str | None, built: Built, tmp_path: Path) -> None:
     run = notesbot("ask", *argv, *copy_of(built, tmp_path), stdin=given)
-    if given is None:  # a QuestionError: exit 1
-        assert_one_line_error(run, 1, "error: the question is empty: ask something about your notes")
-    else:  # nothing to ask at all is a usage error: exit 2
+    if given is None:  # an empty question is a usage error: exit 2
+        assert_one_line_error(run, 2, "error: the question is empty: ask something about your notes")
+    else:  # so is nothing to ask at all
         assert_one_line_error(run, 2, "error: no question given")
 
 

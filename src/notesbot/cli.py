@@ -16,7 +16,7 @@ from click.core import ParameterSource
 
 from . import corpus as note_files
 from .config import DEFAULT_K, MAX_K, MODES, settings_from_env
-from .errors import ConfigError, CorpusError, NotesbotError
+from .errors import ConfigError, CorpusError, NotesbotError, QuestionError
 from .types import Answer
 
 if TYPE_CHECKING:  # the pipeline (numpy and up) is imported by the commands that run it
@@ -107,7 +107,10 @@ def ask_command(
 
     items = _questions(questions)
     for question in items:
-        clean_question(question)
+        try:
+            clean_question(question)
+        except QuestionError as exc:  # an empty question is a usage error (exit 2), like no question
+            raise click.UsageError(str(exc)) from None
     bot = _notesbot(corpus, index_dir, model)
     note_files.check_corpus_dir(bot.settings.corpus)
     if not bot.is_current():

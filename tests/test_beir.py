@@ -45,7 +45,7 @@ def test_load_reads_corpus_queries_and_graded_qrels(tiny: Path) -> None:
 
 
 def test_load_errors_say_what_is_missing(tiny: Path, tmp_path: Path) -> None:
-    with pytest.raises(CorpusError, match="use --split with one of test, train"):
+    with pytest.raises(CorpusError, match="use split= / --split with one of test, train"):
         beir.load(tiny, "dev")
     with pytest.raises(CorpusError, match="does not exist"):
         beir.load(tmp_path / "nowhere")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from notesbot.cli import main
+from notesbot.cli import format_answer, main
+from notesbot.types import Answer
 
 JSON_KEYS = {"question", "answer", "abstained", "passages"}
 PASSAGE_KEYS = {"text", "source", "start_line", "end_line", "heading", "score"}
@@ -126,3 +131,77 @@ def test_k_up_to_a_hundred(where: list[str], capsys: pytest.CaptureFixture[str])
 def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--help"], capsys)
     assert code == 0 and "ask" in out and "index" in out
+
+
+def test_usage_errors_name_the_notesbot_program(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["frobnicate"], capsys)
+    assert code == 2 and err.strip().endswith("(see `notesbot --help`)"), err
+    by_module = subprocess.run(
+        [sys.executable, "-m", "notesbot", "frobnicate"], capture_output=True, text=True, env=os.environ
+    )
+    assert by_module.returncode == 2 and by_module.stderr.strip().endswith("(see `notesbot --help`)")
+
+
+def test_notices_go_to_stderr_in_both_modes(where: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    question = "Why did Mao launch the Great Leap Forward? " * 60  # over MAX_QUESTION_CHARS
+    notice = "notice: the question was cut to its first 2000 characters"
+    for flags in ([], ["--json"]):
+        code, out, err = run(["ask", question, *flags, *where], capsys)
+        assert code == 0 and notice in err.splitlines(), err
+        assert "the question was cut" not in out and "note:" not in out
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command", "message"),
+    [
+        ("NOTESBOT_K", "abc", "ask", "NOTESBOT_K must be a whole number from 1 to 1000, got 'abc'"),
+        ("NOTESBOT_K", "0", "ask", "NOTESBOT_K must be a whole number from 1 to 1000, got '0'"),
+        ("NOTESBOT_MODE", "magic", "ask", "NOTESBOT_MODE must be one of hybrid, dense, bm25, got 'magic'"),
+        ("NOTESBOT_ABSTAIN_BELOW", "x", "ask", "NOTESBOT_ABSTAIN_BELOW must be a number from 0 to 1, got 'x'"),
+        ("NOTESBOT_ABSTAIN_BELOW", "2", "ask", "NOTESBOT_ABSTAIN_BELOW must be a number from 0 to 1, got '2'"),
+        ("NOTESBOT_PORT", "x", "chat", "NOTESBOT_PORT must be a whole number from 1 to 65535, got 'x'"),
+    ],
+)
+def test_bad_environment_values_name_the_variable(
+    variable: str,
+    value: str,
+    command: str,
+    message: str,
+    where: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    argv = [command, "hello", *where] if command == "ask" else [command, *where]
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {message}") and len(err.strip().split("\n")) == 1, err
+
+
+def test_confidence_shown_never_contradicts_the_decision() -> None:
+    refused = format_answer(Answer("q", None, True, confidence=0.548))
+    assert "(confidence 0.54)" in refused  # 0.55 would read as reaching the 0.55 threshold
+    assert "(confidence 0.57)" in format_answer(Answer("q", "a", False, confidence=0.57))  # 0.57 * 100 < 57
+    assert "(confidence 0.99)" in format_answer(Answer("q", "a", False, confidence=0.999))
+
+
+def test_glossary_names_where_each_term_comes_from(
+    where: list[str], notes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (notes / "glossary.toml").write_text('[terms]\nPRC = "People\'s Republic of China"\n')
+    code, out, _ = run(["glossary", *where], capsys)
+    assert code == 0
+    lines = out.rstrip("\n").split("\n")
+    assert "     PRC = People's Republic of China  (from glossary.toml)" in lines
+    learned = [line for line in lines if "PRC" not in line]
+    assert learned and all(re.search(r"  \(learned [a-z ]+: \S", line) for line in learned), learned
+    assert "user" not in out
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_an_empty_question_is_a_usage_error(
+    question: str, where: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["ask", question, *where], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: the question is empty: ask something about your notes"), err

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 import notesbot
 from notesbot import NotesBot
-from notesbot.errors import CorpusError, QuestionError
+from notesbot.config import settings_from_env
+from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
 
 from .conftest import FakeEmbedder
@@ -112,3 +114,49 @@ def test_a_year_inside_a_range_the_notes_name_is_not_unknown() -> None:
     assert _spanned_years("what happened in 1958?", "4.1 During 58, differences emerged") == {"1958"}
     assert _spanned_years("why was 1960 important?", "1.2 1954-57 significant") == set()
     assert _spanned_years("why was it important?", "1.2 1954-57 significant") == set()
+
+
+@pytest.mark.parametrize(
+    ("k", "message"),
+    [
+        (0, "k must be a whole number from 1 to 1000, got 0"),
+        (1001, "k must be a whole number from 1 to 1000, got 1001"),
+        ("3", "k must be a whole number from 1 to 1000, got '3'"),
+        (2.5, "k must be a whole number from 1 to 1000, got 2.5"),
+    ],
+)
+def test_a_bad_k_is_a_config_error(k: object, message: str, notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    for call in (bot.ask, bot.search):
+        with pytest.raises(ConfigError) as caught:
+            call("swimming pool", k=k)  # type: ignore[operator]
+        assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("mode", ["", 5, ["hybrid"]])
+def test_a_bad_mode_is_a_config_error(mode: object, notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    for call in (bot.ask, bot.search):
+        with pytest.raises(ConfigError, match=re.escape(f"mode must be one of hybrid, dense, bm25, got {mode!r}")):
+            call("swimming pool", mode=mode)  # type: ignore[operator]
+
+
+def test_a_missing_notes_folder_is_explained_for_the_api_too(tmp_path: Path, fake: FakeEmbedder) -> None:
+    with pytest.raises(CorpusError) as caught:
+        NotesBot(tmp_path / "nowhere", tmp_path / "idx", embedder=fake).ask("swimming pool")
+    assert "corpus=" in str(caught.value) and "--corpus" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NOTESBOT_K", "abc", "NOTESBOT_K must be a whole number from 1 to 1000, got 'abc'"),
+        ("NOTESBOT_K", "0", "NOTESBOT_K must be a whole number from 1 to 1000, got '0'"),
+        ("NOTESBOT_MODE", "magic", "NOTESBOT_MODE must be one of hybrid, dense, bm25, got 'magic'"),
+        ("NOTESBOT_ABSTAIN_BELOW", "1.5", "NOTESBOT_ABSTAIN_BELOW must be a number from 0 to 1, got '1.5'"),
+    ],
+)
+def test_bad_environment_values_name_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from_env({variable: value})
+    assert str(caught.value) == message

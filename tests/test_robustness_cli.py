@@ -410,9 +410,9 @@ def test_nul_bytes_and_control_characters_on_stdin(built: Built, tmp_path: Path)
 @pytest.mark.parametrize(("argv", "given"), [(["   "], None), (["\t\n"], None), (["-"], "\x00\x00\n \n\x1b\n")])
 def test_empty_questions_are_one_line_errors(argv: list[str], given: str | None, built: Built, tmp_path: Path) -> None:
     run = notesbot("ask", *argv, *copy_of(built, tmp_path), stdin=given)
-    if given is None:  # a QuestionError: exit 1
-        assert_one_line_error(run, 1, "error: the question is empty: ask something about your notes")
-    else:  # nothing to ask at all is a usage error: exit 2
+    if given is None:  # an empty question is a usage error: exit 2
+        assert_one_line_error(run, 2, "error: the question is empty: ask something about your notes")
+    else:  # so is nothing to ask at all
         assert_one_line_error(run, 2, "error: no question given")
 
 
@@ -430,7 +430,7 @@ def test_a_megabyte_question_is_cut_with_a_notice(built: Built, tmp_path: Path) 
     assert len(row["question"]) == 2000 and question.startswith(row["question"])
     assert row["abstained"] or row["passages"]
     human = notesbot("ask", "-", *where, stdin=question + "\n")
-    assert human.returncode == 0 and f"note: {CUT}" in human.stdout.splitlines()
+    assert human.returncode == 0 and f"notice: {CUT}" in human.stderr.splitlines() and CUT not in human.stdout
 
 
 def test_a_long_question_in_the_argument_is_cut_too(built: Built, tmp_path: Path) -> None:
@@ -474,8 +474,8 @@ def make_folder(root: Path, kind: str) -> Path:
 
 
 FOLDER_ERRORS = {
-    "missing": "does not exist: pass --corpus DIR with your notes",
-    "a-file": "is not a folder: pass --corpus DIR with your notes",
+    "missing": "does not exist: point corpus= / --corpus at your notes",
+    "a-file": "is not a folder: point corpus= / --corpus at your notes",
     "empty": "no readable .txt, .md or .pdf notes in",
     "unsupported": "no readable .txt, .md or .pdf notes in",
     "only-skipped": "no readable .txt, .md or .pdf notes in",

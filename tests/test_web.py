@@ -8,6 +8,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -416,3 +417,9 @@ def test_uploads_are_refused(server: tuple[Any, str]) -> None:
     files = {"files": ("evil.txt", b"x" * 10_000, "text/plain")}
     response = httpx.post(server[1] + "gradio_api/upload", files=files, timeout=30)
     assert response.status_code >= 400, response.text
+
+
+def test_confidence_shown_is_rounded_down() -> None:
+    for confidence, shown in ((0.999, "99%"), (0.57, "57%"), (0.5549, "55%")):
+        markup = web.answer_html(replace(hostile_answer(), confidence=confidence))
+        assert f"confidence · {shown}" in markup, markup

@@ -42,7 +42,9 @@ def _qrels_path(folder: Path, split: str) -> Path:
     path = folder / "qrels" / f"{split}.tsv"
     if not path.is_file():
         found = sorted(p.stem for p in (folder / "qrels").glob("*.tsv"))
-        raise CorpusError(f"no judgements {path}: use --split with one of {', '.join(found) or 'nothing found'}")
+        raise CorpusError(
+            f"no judgements {path}: use split= / --split with one of {', '.join(found) or 'nothing found'}"
+        )
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -11,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from . import corpus as note_files
-from .config import DEFAULT_K, MAX_K, MODES
-from .errors import CorpusError, NotesbotError
+from .config import DEFAULT_K, MAX_K, MODES, settings_from_env
+from .errors import ConfigError, CorpusError, NotesbotError, QuestionError
 from .types import Answer
 
 if TYPE_CHECKING:  # the pipeline (numpy and up) is imported by the commands that run it
-    from .pipeline import BuildReport
+    from .pipeline import BuildReport, NotesBot
 
 CORPUS = click.option(
     "--corpus",
@@ -44,7 +46,13 @@ MODEL = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class BadVariable(click.ClickException):
+    """A bad NOTESBOT_* value: a usage error (exit 2) without a --help hint, since no flag was wrong."""
+
+    exit_code = 2
+
+
+@click.group(name="notesbot", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="notesbot")
 def cli() -> None:
     """Ask questions of your own notes, offline. Answers are the notes' own sentences, cited."""
@@ -57,9 +65,7 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of updating.")
 def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, rebuild: bool) -> None:
     """Build or update the index of the notes (only changed files are re-embedded)."""
-    from .pipeline import NotesBot
-
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     with _naming_skipped_files(bot.settings.corpus):
         report = bot.update(progress=_progress_bar(), force=rebuild)
     _print_report(report)
@@ -97,12 +103,15 @@ def ask_command(
     model: str | None,
 ) -> None:
     """Answer QUESTIONS from the notes; `-` reads one question per line from stdin."""
-    from .pipeline import NotesBot, clean_question
+    from .pipeline import clean_question
 
     items = _questions(questions)
     for question in items:
-        clean_question(question)
-    bot = NotesBot(corpus, index_dir, model)
+        try:
+            clean_question(question)
+        except QuestionError as exc:  # an empty question is a usage error (exit 2), like no question
+            raise click.UsageError(str(exc)) from None
+    bot = _notesbot(corpus, index_dir, model)
     note_files.check_corpus_dir(bot.settings.corpus)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
@@ -112,12 +121,20 @@ def ask_command(
         _print_report(bot.last_report)
     for question in items:
         result = bot.ask(question, k=k, mode=mode)
-        if as_json:
-            for notice in result.notices:
-                click.echo(f"notice: {shown(notice, one_line=True)}", err=True)
-            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-        else:
-            click.echo(format_answer(result))
+        for notice in result.notices:  # on stderr in both modes, so stdout holds only answers
+            click.echo(f"notice: {shown(notice, one_line=True)}", err=True)
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else format_answer(result))
+
+
+def _notesbot(corpus: Path | None, index_dir: Path | None, model: str | None) -> NotesBot:
+    """The NotesBot for these options; a bad NOTESBOT_* variable is a usage error (exit 2), like a bad flag."""
+    from .pipeline import NotesBot
+
+    try:
+        settings = settings_from_env()
+    except ConfigError as exc:
+        raise BadVariable(str(exc)) from None
+    return NotesBot(corpus, index_dir, model, settings=settings)
 
 
 def _questions(args: tuple[str, ...]) -> list[str]:
@@ -133,15 +150,15 @@ def _questions(args: tuple[str, ...]) -> list[str]:
 
 
 def format_answer(result: Answer) -> str:
-    """The human form of an answer: the answer (or 'not found'), then numbered cited passages."""
+    """The human form of an answer: the answer (or 'not found'), then numbered cited passages (its notices are
+    printed apart, on stderr)."""
     lines = [f"Q: {result.question}"]
-    lines += [f"note: {n}" for n in result.notices]
     if result.abstained:
-        lines.append(f"A: Not found in your notes. (confidence {result.confidence:.2f})")
+        lines.append(f"A: Not found in your notes. (confidence {result.confidence_percent / 100:.2f})")
         lines.append("Closest matches:")
     else:
         lines.append(f"A: {result.answer}")
-        lines.append(f"   (confidence {result.confidence:.2f})")
+        lines.append(f"   (confidence {result.confidence_percent / 100:.2f})")
         lines.append("Passages:")
     for rank, passage in enumerate(result.passages, start=1):
         heading = f" ({passage.heading})" if passage.heading else ""
@@ -205,9 +222,7 @@ def _progress_bar() -> Callable[[int, int], None]:
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary as JSON.")
 def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
     """Show the short forms learned from the notes (correct them in glossary.toml in the notes folder)."""
-    from .pipeline import NotesBot
-
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
         with _naming_skipped_files(bot.settings.corpus):
@@ -219,8 +234,14 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
     if not terms:
         click.echo('No short forms found. Add some to glossary.toml under [terms], e.g. PRC = "People\'s Republic"')
     for term in terms:
-        line = f"{term['short']:>8} = {term['full']}  ({term['kind']}, {term['origin']}: {term['evidence']})"
-        click.echo(shown(line, one_line=True))
+        click.echo(shown(f"{term['short']:>8} = {term['full']}  ({_origin(term)})", one_line=True))
+
+
+def _origin(term: dict[str, str]) -> str:
+    """Where a glossary term comes from, for people: "from glossary.toml" or "learned acronym: ..."."""
+    if term["origin"] == "user":
+        return f"from {term['evidence']}"  # the user's file
+    return f"learned {term['kind']}: {term['evidence']}"
 
 
 @cli.command("eval")
@@ -289,9 +310,7 @@ def eval_command(
     from . import evaluation
 
     specs = list(modes) or list(MODES)
-    from .pipeline import NotesBot
-
-    base = NotesBot(corpus, index_dir, model).settings
+    base = _notesbot(corpus, index_dir, model).settings
     if beir is not None:
         run = evaluation.eval_beir(
             beir,
@@ -370,9 +389,8 @@ def chat_command(
 ) -> None:
     """Chat with your notes in the browser: cited answers, sources panel, note viewer."""
     from . import web
-    from .pipeline import NotesBot
 
-    bot = NotesBot(corpus, index_dir, model)
+    bot = _notesbot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
         with _naming_skipped_files(bot.settings.corpus):
@@ -404,8 +422,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:
-        hint = f" (see `notesbot {exc.ctx.command.name} --help`)" if exc.ctx and exc.ctx.command.name else ""
-        click.echo(f"error: {shown(exc.format_message(), one_line=True)}{hint}", err=True)
+        message = _from_environment(exc)
+        if message is None:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            message = f"{exc.format_message()}{hint}"
+        click.echo(f"error: {shown(message, one_line=True)}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"error: {shown(exc.format_message(), one_line=True)}", err=True)
@@ -415,3 +436,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _from_environment(exc: click.UsageError) -> str | None:
+    """The message for a bad value taken from a NOTESBOT_* variable, naming it; None for other usage errors."""
+    param, ctx = getattr(exc, "param", None), exc.ctx
+    if param is None or ctx is None or param.name is None or not isinstance(param.envvar, str):
+        return None
+    if ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+        return None
+    if isinstance(param.type, click.Choice):
+        wanted = f"one of {', '.join(map(str, param.type.choices))}"
+    elif isinstance(param.type, click.IntRange):
+        wanted = f"a whole number from {param.type.min} to {param.type.max}"
+    else:
+        wanted = f"a valid {param.type.name}"
+    return f"{param.envvar} must be {wanted}, got {os.environ.get(param.envvar, '')!r}"

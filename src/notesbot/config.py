@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -97,15 +98,17 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
-def check_k(k: int) -> int:
-    if not 1 <= k <= MAX_K:
-        raise ConfigError(f"k must be between 1 and {MAX_K}, got {k}")
+def check_k(k: object) -> int:
+    """``k`` when it is a whole number from 1 to MAX_K (a ConfigError otherwise)."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise ConfigError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
     return k
 
 
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ConfigError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+def check_mode(mode: object) -> str:
+    """``mode`` when it is one of MODES (a ConfigError otherwise)."""
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     return mode
 
 
@@ -116,28 +119,30 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     for name in ("corpus", "index"):
         if env.get(f"NOTESBOT_{name.upper()}"):
             values[name] = Path(env[f"NOTESBOT_{name.upper()}"])
-    for name in ("model", "mode"):
-        if env.get(f"NOTESBOT_{name.upper()}"):
-            values[name] = env[f"NOTESBOT_{name.upper()}"]
+    if env.get("NOTESBOT_MODEL"):
+        values["model"] = env["NOTESBOT_MODEL"]
+    if env.get("NOTESBOT_MODE"):
+        values["mode"] = _checked(env, "NOTESBOT_MODE", check_mode, f"one of {', '.join(MODES)}")
     if env.get("NOTESBOT_ABSTAIN_BELOW"):
-        values["abstain_below"] = _float(env["NOTESBOT_ABSTAIN_BELOW"], "NOTESBOT_ABSTAIN_BELOW")
+        values["abstain_below"] = _checked(env, "NOTESBOT_ABSTAIN_BELOW", _fraction, "a number from 0 to 1")
     if env.get("NOTESBOT_K"):
-        values["k"] = _int(env["NOTESBOT_K"], "NOTESBOT_K")
+        values["k"] = _checked(env, "NOTESBOT_K", lambda v: check_k(int(v)), f"a whole number from 1 to {MAX_K}")
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def _float(value: str, name: str) -> float:
+def _checked(env: dict[str, str], name: str, parse: Callable[[str], object], wanted: str) -> object:
+    """The variable ``name`` parsed, or a ConfigError naming it and saying what it must be."""
     try:
-        return float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        return parse(env[name])
+    except (ValueError, ConfigError):
+        raise ConfigError(f"{name} must be {wanted}, got {env[name]!r}") from None
 
 
-def _int(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+def _fraction(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(value)
+    return number
 
 
 __all__ = ["Settings", "settings_from_env"]

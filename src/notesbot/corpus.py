@@ -93,9 +93,9 @@ def check_corpus_dir(corpus: Path) -> Path:
     """The resolved corpus folder, or a CorpusError saying what is wrong with it."""
     corpus = Path(corpus)
     if not corpus.exists():
-        raise CorpusError(f"notes folder {corpus} does not exist: pass --corpus DIR with your notes")
+        raise CorpusError(f"notes folder {corpus} does not exist: point corpus= / --corpus at your notes")
     if not corpus.is_dir():
-        raise CorpusError(f"{corpus} is not a folder: pass --corpus DIR with your notes")
+        raise CorpusError(f"{corpus} is not a folder: point corpus= / --corpus at your notes")
     return corpus.resolve()
 
 

@@ -377,8 +377,8 @@ class NotesBot:
         self, question: str, k: int | None, mode: str | None, sources: list[str] | None, need_vector: bool
     ) -> _Retrieved:
         question, _ = clean_question(question)
-        k = check_k(k or self.settings.k)
-        mode = check_mode(mode or self.settings.mode)
+        k = self.settings.k if k is None else check_k(k)
+        mode = self.settings.mode if mode is None else check_mode(mode)
         idx = self.ensure_index()
         gloss = glossary.Glossary.from_dict(idx.glossary)
         names = {w for t in gloss.terms.values() for w in t.full.lower().split()}

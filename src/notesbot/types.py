@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -179,6 +180,14 @@ class Answer:
     confidence: float = 0.0
     notices: list[str] = field(default_factory=list)
     signals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def confidence_percent(self) -> int:
+        """The confidence as a whole percentage for people, rounded down so it never contradicts the decision
+        (a refusal at 0.548 under a 0.55 threshold shows 54, not 55). It is floored from the shortest decimal
+        form of the number, so 0.57, stored as 0.5699999..., shows 57."""
+        hundredths = Decimal(repr(float(self.confidence))).scaleb(2).to_integral_value(rounding=ROUND_FLOOR)
+        return min(100, max(0, int(hundredths)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -137,7 +137,7 @@ def answer_html(result: Answer) -> str:
         if len(points) == 1
         else '<ul class="nb-points">' + "".join(f"<li>{p}</li>" for p in points) + "</ul>"
     )
-    percent = round(100 * min(1.0, max(0.0, float(result.confidence))))
+    percent = result.confidence_percent
     level = "high" if percent >= 60 else "medium" if percent >= 30 else "low"
     meta = f'<span class="nb-conf nb-{level}">{level} confidence · {percent}%</span>'
     return f'<div class="nb-answer">{body}{meta}{notices_html(result)}</div>'

@@ -103,7 +103,9 @@ def read_baseline(path: Path) -> dict[str, Any] | None:
         for system in data["systems"]:
             SystemResult.from_dict(system)
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"baseline {path} is damaged ({exc!r}): rewrite it with --update-baseline") from None
+        raise ConfigError(
+            f"baseline {path} is damaged ({exc!r}): rewrite it with update_baseline=True / --update-baseline"
+        ) from None
     return data  # type: ignore[no-any-return]
 
 

@@ -110,6 +110,24 @@ def test_second_builder_gets_a_clear_lock_error(tmp_path: Path) -> None:
         pass
 
 
+def test_an_index_path_that_is_a_file_is_a_clear_error(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    path = tmp_path / "somefile"
+    path.write_text("not an index")
+    bot = NotesBot(notes, path, embedder=fake)
+    for call in (bot.is_current, bot.update, bot.ensure_index, lambda: bot.ask("Great Leap Forward")):
+        with pytest.raises(IndexError_, match=f"the index path {path} is a file, not a folder: "):
+            call()
+    with pytest.raises(IndexError_, match="is a file, not a folder"), index.lock(path):
+        pass
+    assert path.read_text() == "not an index"
+
+
+def test_an_index_path_inside_a_file_is_a_clear_error(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    (tmp_path / "somefile").write_text("not a folder")
+    with pytest.raises(IndexError_, match="cannot create the index folder"):
+        NotesBot(notes, tmp_path / "somefile" / "idx", embedder=fake).update()
+
+
 def test_token_vectors_are_stored_checked_and_reused(notes: Path, tmp_path: Path) -> None:
     embedder = TokenFakeEmbedder()
     bot = NotesBot(notes, tmp_path / "idx", embedder=embedder)

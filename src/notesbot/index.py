@@ -294,8 +294,7 @@ def build_bm25(texts: list[str]) -> Any:
 
 def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
     """Write a complete new data folder, then switch the manifest to it in one atomic rename."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _make_folder(folder)
     name = f"data-{uuid.uuid4().hex[:12]}"
     tmp = folder / f".tmp-{name}"
     tmp.mkdir()
@@ -366,11 +365,30 @@ def remove_stale(folder: Path, keep: str) -> None:
                 entry.unlink(missing_ok=True)
 
 
+def check_folder(folder: Path) -> Path:
+    """``folder`` as a Path; IndexError_ when it names a file rather than a folder."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise IndexError_(f"the index path {folder} is a file, not a folder: pass --index with a folder or a new name")
+    return folder
+
+
+def _make_folder(folder: Path) -> Path:
+    """``folder``, created when missing; IndexError_ when it is a file or cannot be created."""
+    folder = check_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexError_(
+            f"cannot create the index folder {folder} ({exc.strerror or exc}): pass --index with another folder"
+        ) from None
+    return folder
+
+
 @contextmanager
 def lock(folder: Path) -> Iterator[None]:
     """Hold the build lock of ``folder``; IndexLockedError when another process has it."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _make_folder(folder)
     with (folder / LOCK).open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -391,6 +409,7 @@ __all__ = [
     "Manifest",
     "build_bm25",
     "build_faiss",
+    "check_folder",
     "load",
     "lock",
     "read_manifest",

@@ -325,7 +325,8 @@ class NotesBot:
 
     def _current_manifest(self) -> Manifest | None:
         """The index's manifest when the index exists, matches this model and chunker, and no note
-        changed on disk; None otherwise."""
+        changed on disk; None otherwise. IndexError_ when the index path is a file."""
+        index.check_folder(self.settings.index)
         try:
             manifest = index.read_manifest(self.settings.index)
         except IndexError_:

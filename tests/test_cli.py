@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,14 @@ def test_an_index_path_that_is_a_file_is_one_clean_line(
     code, out, err = run([*argv, "--corpus", str(notes), "--index", str(path)], capsys)
     assert (code, out) == (1, "")
     assert err.startswith(f"error: the index path {path} is a file, not a folder: ") and err.count("\n") == 1, err
+
+
+def test_touching_the_notes_is_no_reindexing(where: list[str], notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, before, _ = run(["ask", "Great Leap Forward", "--json", *where], capsys)
+    for path in notes.iterdir():
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    again, after, err = run(["ask", "Great Leap Forward", "--json", *where], capsys)
+    assert (code, again, after, err) == (0, 0, before, "")
 
 
 def test_empty_stdin_is_an_error(

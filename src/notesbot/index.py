@@ -303,11 +303,16 @@ def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
     _write_data(tmp, contents, dense, bm25)
     os.replace(tmp, folder / name)
     manifest = replace(manifest, data=name, n_chunks=len(contents.chunks))
-    # ASCII escapes keep a skipped file's name that is not valid UTF-8 (a lone surrogate) writable
-    _write_atomic(folder / MANIFEST, json.dumps(manifest.to_dict(), indent=2) + "\n")
-    _fsync_dir(folder)
+    write_manifest(folder, manifest)
     remove_stale(folder, keep=name)
     return Index(manifest, contents, dense, bm25)
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Replace the manifest of ``folder`` in one atomic rename; the data folder it names must be there."""
+    # ASCII escapes keep a skipped file's name that is not valid UTF-8 (a lone surrogate) writable
+    _write_atomic(Path(folder) / MANIFEST, json.dumps(manifest.to_dict(), indent=2) + "\n")
+    _fsync_dir(Path(folder))
 
 
 def _write_data(tmp: Path, contents: Contents, dense: Any, bm25: Any) -> None:
@@ -414,4 +419,5 @@ __all__ = [
     "lock",
     "read_manifest",
     "save",
+    "write_manifest",
 ]

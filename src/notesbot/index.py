@@ -6,8 +6,9 @@ import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from .types import Chunk
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+LOCK_POLL = 0.1  # seconds between tries of a lock another process holds
 TOKENS_FILE = "token_vectors.npy"  # int8 token vectors for late interaction, when the index has them
 
 
@@ -391,20 +393,35 @@ def _make_folder(folder: Path) -> Path:
 
 
 @contextmanager
-def lock(folder: Path) -> Iterator[None]:
-    """Hold the build lock of ``folder``; IndexLockedError when another process has it."""
+def lock(folder: Path, wait: float = 0.0, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the build lock of ``folder``. When another process has it, wait up to ``wait`` seconds for it
+    (calling ``waiting`` once when the wait begins), then raise IndexLockedError."""
     folder = _make_folder(folder)
     with (folder / LOCK).open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexLockedError(
-                f"another notesbot process is building the index in {folder}; wait for it to finish"
-            ) from None
+        _acquire(fh, folder, wait, waiting)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _acquire(fh: Any, folder: Path, wait: float, waiting: Callable[[], None] | None) -> None:
+    """Take the lock on ``fh``, trying every LOCK_POLL seconds for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                waited = f" (waited {wait:g} s)" if wait else ""
+                raise IndexLockedError(
+                    f"another notesbot process is building the index in {folder}{waited}; wait for it to finish"
+                ) from None
+        if waiting is not None:
+            waiting()
+            waiting = None
+        time.sleep(LOCK_POLL)
 
 
 __all__ = [

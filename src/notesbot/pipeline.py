@@ -140,9 +140,17 @@ class NotesBot:
         return params
 
     # -- indexing -----------------------------------------------------------------------
-    def update(self, progress: Progress | None = None, force: bool = False) -> BuildReport:
-        """Bring the index up to date with the notes, embedding only new or changed chunks."""
-        with index.lock(self.settings.index):
+    def update(
+        self,
+        progress: Progress | None = None,
+        force: bool = False,
+        wait: float = 0.0,
+        waiting: Callable[[], None] | None = None,
+    ) -> BuildReport:
+        """Bring the index up to date with the notes, embedding only new or changed chunks. When another
+        process is building the index, wait up to ``wait`` seconds for it (calling ``waiting`` once when the
+        wait begins), then update from its index; IndexLockedError after that."""
+        with index.lock(self.settings.index, wait, waiting):
             report = BuildReport()
             old = None if force else self._compatible_index(report)
             self._index = self._build(old, report, progress)
@@ -365,17 +373,18 @@ class NotesBot:
         its new mtime without loading the model."""
         return self._current_manifest(touched=True) is not None
 
-    def ensure_index(self, progress: Progress | None = None) -> Index:
-        """The loaded index, built or updated first when it is missing or stale."""
+    def ensure_index(self, progress: Progress | None = None, waiting: Callable[[], None] | None = None) -> Index:
+        """The loaded index, built or updated first when it is missing or stale. While another process
+        builds it, this waits up to ``settings.lock_wait`` seconds (calling ``waiting`` once) and uses its index."""
         manifest = self._current_manifest()
         if manifest is not None:
             if self._index is None or self._index.manifest.data != manifest.data:
                 try:
                     self._index = index.load(self.settings.index)
                 except IndexError_:
-                    self.update(progress)
+                    self.update(progress, wait=self.settings.lock_wait, waiting=waiting)
         else:
-            self.update(progress)
+            self.update(progress, wait=self.settings.lock_wait, waiting=waiting)
         assert self._index is not None
         return self._index
 

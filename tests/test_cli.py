@@ -116,6 +116,25 @@ def test_errors_are_one_clean_line(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv", [["ask", "hi"], ["index"], ["glossary"]])
+def test_an_index_path_that_is_a_file_is_one_clean_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path, notes: Path, fake_model: None
+) -> None:
+    path = tmp_path / "somefile"
+    path.write_text("not an index")
+    code, out, err = run([*argv, "--corpus", str(notes), "--index", str(path)], capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: the index path {path} is a file, not a folder: ") and err.count("\n") == 1, err
+
+
+def test_touching_the_notes_is_no_reindexing(where: list[str], notes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, before, _ = run(["ask", "Great Leap Forward", "--json", *where], capsys)
+    for path in notes.iterdir():
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    again, after, err = run(["ask", "Great Leap Forward", "--json", *where], capsys)
+    assert (code, again, after, err) == (0, 0, before, "")
+
+
 def test_empty_stdin_is_an_error(
     where: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

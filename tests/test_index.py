@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from notesbot import NotesBot, index, pipeline
-from notesbot.config import DEFAULT_CHUNK_CHARS
+from notesbot.config import DEFAULT_CHUNK_CHARS, Settings
 from notesbot.errors import IndexError_, IndexLockedError
 from notesbot.late import LATE_DIM, LATE_VERSION
 
@@ -108,6 +110,64 @@ def test_second_builder_gets_a_clear_lock_error(tmp_path: Path) -> None:
     folder = tmp_path / "idx"
     with index.lock(folder), pytest.raises(IndexLockedError, match="another notesbot process"), index.lock(folder):
         pass
+
+
+class SlowEmbedder(FakeEmbedder):
+    """The fake embedder, announcing each encode and taking half a second over it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+
+    def encode(self, texts: list[str], progress=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+        self.started.set()
+        time.sleep(0.5)
+        return super().encode(texts, progress)
+
+
+def test_a_question_waits_for_another_build_and_uses_its_index(notes: Path, tmp_path: Path) -> None:
+    NotesBot(notes, tmp_path / "idx", embedder=FakeEmbedder()).update()
+    essay = notes / "sino-soviet-alliance-origins-essay.txt"
+    essay.write_text(essay.read_text() + "\n\nStalin died in March 1953.\n")
+    slow = SlowEmbedder()
+    builder = threading.Thread(target=NotesBot(notes, tmp_path / "idx", embedder=slow).update)
+    builder.start()
+    assert slow.started.wait(30)  # the builder holds the lock while it embeds
+    asker, waited = NotesBot(notes, tmp_path / "idx", embedder=FakeEmbedder()), []
+    built = asker.ensure_index(waiting=lambda: waited.append(time.monotonic()))
+    builder.join()
+    assert len(waited) == 1
+    assert asker.last_report is not None and asker.last_report.embedded == 0  # the builder's index, not its own
+    assert any("Stalin died" in c.text for c in built.chunks)
+    assert any("Stalin died" in p.text for p in asker.search("When did Stalin die?", k=3, mode="bm25"))
+
+
+def test_a_question_gives_up_after_the_wait_limit(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    bot = NotesBot(notes, tmp_path / "idx", settings=Settings(lock_wait=0.3), embedder=fake)
+    waited: list[float] = []
+    start = time.monotonic()
+    with index.lock(tmp_path / "idx"), pytest.raises(IndexLockedError, match=r"\(waited 0.3 s\); wait for it"):
+        bot.ensure_index(waiting=lambda: waited.append(time.monotonic()))
+    assert len(waited) == 1 and time.monotonic() - start >= 0.3
+    assert fake.calls == []
+
+
+def test_an_index_path_that_is_a_file_is_a_clear_error(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    path = tmp_path / "somefile"
+    path.write_text("not an index")
+    bot = NotesBot(notes, path, embedder=fake)
+    for call in (bot.is_current, bot.update, bot.ensure_index, lambda: bot.ask("Great Leap Forward")):
+        with pytest.raises(IndexError_, match=f"the index path {path} is a file, not a folder: "):
+            call()
+    with pytest.raises(IndexError_, match="is a file, not a folder"), index.lock(path):
+        pass
+    assert path.read_text() == "not an index"
+
+
+def test_an_index_path_inside_a_file_is_a_clear_error(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    (tmp_path / "somefile").write_text("not a folder")
+    with pytest.raises(IndexError_, match="cannot create the index folder"):
+        NotesBot(notes, tmp_path / "somefile" / "idx", embedder=fake).update()
 
 
 def test_token_vectors_are_stored_checked_and_reused(notes: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import notesbot
-from notesbot import NotesBot
+from notesbot import NotesBot, corpus, index, pipeline
 from notesbot.config import settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
@@ -52,6 +52,43 @@ def test_touching_a_file_without_changing_it_embeds_nothing(notes: Path, tmp_pat
     report = NotesBot(notes, tmp_path / "idx", embedder=fake).update()
     assert report.embedded == 0 and report.changed == []
     assert NotesBot(notes, tmp_path / "idx", embedder=fake).is_current()
+
+
+def test_touching_a_note_refreshes_its_stamp_without_the_model(
+    notes: Path, tmp_path: Path, fake_model: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    NotesBot(notes, tmp_path / "idx").update()
+    before = index.read_manifest(tmp_path / "idx")
+    path = notes / "sino-soviet-relations-1954-58-notes.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+
+    def no_model(name: str | None = None) -> None:
+        raise AssertionError("the embedding model was loaded")
+
+    monkeypatch.setattr(pipeline, "SentenceTransformerEmbedder", no_model)
+    bot = NotesBot(notes, tmp_path / "idx")
+    assert bot.is_current()  # the command line announces no indexing
+    assert bot.search("Great Leap Forward", mode="bm25")
+    after = index.read_manifest(tmp_path / "idx")
+    assert before is not None and after is not None
+    assert after.files[path.name].mtime_ns == path.stat().st_mtime_ns
+    assert after.data == before.data  # only the manifest was rewritten
+
+    def no_reading(note: object) -> None:
+        raise AssertionError("a note was read again")
+
+    monkeypatch.setattr(corpus, "read", no_reading)
+    assert NotesBot(notes, tmp_path / "idx").ensure_index().manifest == after
+
+
+def test_a_touched_note_with_new_bytes_is_not_current(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    NotesBot(notes, tmp_path / "idx", embedder=fake).update()
+    path = notes / "sino-soviet-relations-1954-58-notes.txt"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Mao", "Zhu", 1))  # same size, other bytes
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert path.stat().st_size == stat.st_size
+    assert not NotesBot(notes, tmp_path / "idx", embedder=fake).is_current()
 
 
 def test_deleting_a_file_drops_its_chunks(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:

@@ -53,7 +53,10 @@ QUESTIONS = [
     "Who won the 1966 World Cup?",
 ]
 # What a clean run may print on stderr besides the JSON or answers on stdout.
-STDERR_LINE = re.compile(r"^(notice: |warning: |Indexing your notes first\.\.\.$|Embedding chunks|test: )")
+STDERR_LINE = re.compile(
+    r"^(notice: |warning: |Indexing your notes first\.\.\.$|Waiting for another notesbot process |Embedding chunks"
+    r"|test: )"
+)
 LOCKED = "another notesbot process is building the index in "
 
 
@@ -365,6 +368,42 @@ def test_asking_while_an_index_is_built_answers_from_the_previous_index(built: B
     builder.communicate(timeout=120)
     assert asked.returncode == 0 and asked.stdout == built.before, asked.stderr
     assert_answers_as_before(where, built)
+
+
+def test_asks_started_during_a_build_wait_for_it_and_answer(built: Built, tmp_path: Path) -> None:
+    notes = tmp_path / "corpus"
+    shutil.copytree(built.corpus, notes)
+    shutil.copytree(built.index, tmp_path / "index")
+    essay = notes / "sino-soviet-alliance-origins-essay.txt"
+    essay.write_text(essay.read_text() + "\n\nStalin died in March 1953.\n")
+    args = [
+        *command(),
+        "ask",
+        "When did Stalin die?",
+        "--json",
+        "--corpus",
+        str(notes),
+        "--index",
+        str(tmp_path / "index"),
+    ]
+
+    def ask(slow: str) -> subprocess.Popen[str]:
+        env = {**os.environ, "NOTESBOT_TEST_SLOW": slow}
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    first = ask("3")
+    assert first.stderr is not None
+    while "embedding started" not in first.stderr.readline():  # the first ask holds the lock while it embeds
+        assert first.poll() is None, "the first ask never started embedding"
+    later = [ask("") for _ in range(2)]
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    for run in later:
+        answer, waited = run.communicate(timeout=120)
+        assert run.returncode == 0, waited
+        assert_clean(subprocess.CompletedProcess(args, 0, answer, waited))
+        assert "Waiting for another notesbot process to finish building the index in " in waited
+        assert answer == out and "Stalin died in March 1953" in out
 
 
 # -- bad questions -----------------------------------------------------------------------------------------------

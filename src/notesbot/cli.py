@@ -116,7 +116,7 @@ def ask_command(
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
     with _naming_skipped_files(bot.settings.corpus):
-        bot.ensure_index(progress=_progress_bar())
+        bot.ensure_index(progress=_progress_bar(), waiting=_waiting(bot.settings.index))
     if bot.last_report is not None:
         _print_report(bot.last_report)
     for question in items:
@@ -199,6 +199,16 @@ def _naming_skipped_files(folder: Path) -> Iterator[None]:
         raise
 
 
+def _waiting(folder: Path) -> Callable[[], None]:
+    """What a command says when another process is building the index it needs."""
+
+    def say() -> None:
+        line = f"Waiting for another notesbot process to finish building the index in {folder}..."
+        click.echo(shown(line, one_line=True), err=True)
+
+    return say
+
+
 def _progress_bar() -> Callable[[int, int], None]:
     state: dict[str, Any] = {}
 
@@ -225,9 +235,11 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
     bot = _notesbot(corpus, index_dir, model)
     if not bot.is_current():
         click.echo("Indexing your notes first...", err=True)
-        with _naming_skipped_files(bot.settings.corpus):
-            _print_report(bot.update(progress=_progress_bar()))
-    terms = bot.ensure_index().glossary.get("terms", [])
+    with _naming_skipped_files(bot.settings.corpus):
+        built = bot.ensure_index(progress=_progress_bar(), waiting=_waiting(bot.settings.index))
+    if bot.last_report is not None:
+        _print_report(bot.last_report)
+    terms = built.glossary.get("terms", [])
     if as_json:
         click.echo(json.dumps(terms, ensure_ascii=False, indent=2))
         return

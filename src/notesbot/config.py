@@ -56,6 +56,7 @@ DEFAULT_HNSW_M = 32  # graph neighbours per vector
 DEFAULT_HNSW_EF_CONSTRUCTION = 80
 DEFAULT_HNSW_EF_SEARCH = 512  # candidates explored per query: recall@10 against exact search >= 0.95 up to 1M
 FORMAT_VERSION = 1
+DEFAULT_LOCK_WAIT = 300.0  # seconds a question waits for another process's index build before giving up
 MAX_FILE_BYTES = 10_000_000  # larger note files are skipped with a warning (a 10 MB text is ~3,000 pages)
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 PDF_SUFFIXES = (".pdf",)
@@ -80,6 +81,7 @@ class Settings:
     late: bool = DEFAULT_LATE
     answer_first: bool = DEFAULT_ANSWER_FIRST
     abstain_below: float = DEFAULT_ABSTAIN_BELOW
+    lock_wait: float = DEFAULT_LOCK_WAIT
 
     def __post_init__(self) -> None:
         check_k(self.k)
@@ -90,6 +92,8 @@ class Settings:
             raise ConfigError(f"dense weight must be between 0 and 1, got {self.dense_weight}")
         if not 0.0 <= self.abstain_below <= 1.0:
             raise ConfigError(f"abstention threshold must be between 0 and 1, got {self.abstain_below}")
+        if self.lock_wait < 0:
+            raise ConfigError(f"the wait for another index build must be 0 seconds or more, got {self.lock_wait}")
         if self.chunk_chars < 50:
             raise ConfigError(f"chunk size {self.chunk_chars} is too small: use at least 50 characters")
 

@@ -110,6 +110,14 @@ def _note_file(root: Path, path: Path) -> NoteFile | None:
     return NoteFile(path.relative_to(root).as_posix(), path, stat.st_size, stat.st_mtime_ns)
 
 
+def file_hash(path: Path) -> str | None:
+    """The SHA-256 of the file's bytes, as :func:`read` records it; None when it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def read(note: NoteFile) -> tuple[Document | None, list[str]]:
     """Decode one file; returns the Document (or None when skipped) and any warnings."""
     if not _utf8(note.source):  # the index, its JSON files and the terminal hold names as UTF-8
@@ -212,4 +220,4 @@ def load(corpus: Path) -> tuple[list[Document], list[str]]:
     return documents, warnings
 
 
-__all__ = ["NoteFile", "Skipped", "check_corpus_dir", "decode_text", "load", "read", "scan", "stamps"]
+__all__ = ["NoteFile", "Skipped", "check_corpus_dir", "decode_text", "file_hash", "load", "read", "scan", "stamps"]

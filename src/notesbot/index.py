@@ -6,8 +6,9 @@ import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from .types import Chunk
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+LOCK_POLL = 0.1  # seconds between tries of a lock another process holds
 TOKENS_FILE = "token_vectors.npy"  # int8 token vectors for late interaction, when the index has them
 
 
@@ -294,8 +296,7 @@ def build_bm25(texts: list[str]) -> Any:
 
 def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
     """Write a complete new data folder, then switch the manifest to it in one atomic rename."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _make_folder(folder)
     name = f"data-{uuid.uuid4().hex[:12]}"
     tmp = folder / f".tmp-{name}"
     tmp.mkdir()
@@ -304,11 +305,16 @@ def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
     _write_data(tmp, contents, dense, bm25)
     os.replace(tmp, folder / name)
     manifest = replace(manifest, data=name, n_chunks=len(contents.chunks))
-    # ASCII escapes keep a skipped file's name that is not valid UTF-8 (a lone surrogate) writable
-    _write_atomic(folder / MANIFEST, json.dumps(manifest.to_dict(), indent=2) + "\n")
-    _fsync_dir(folder)
+    write_manifest(folder, manifest)
     remove_stale(folder, keep=name)
     return Index(manifest, contents, dense, bm25)
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Replace the manifest of ``folder`` in one atomic rename; the data folder it names must be there."""
+    # ASCII escapes keep a skipped file's name that is not valid UTF-8 (a lone surrogate) writable
+    _write_atomic(Path(folder) / MANIFEST, json.dumps(manifest.to_dict(), indent=2) + "\n")
+    _fsync_dir(Path(folder))
 
 
 def _write_data(tmp: Path, contents: Contents, dense: Any, bm25: Any) -> None:
@@ -366,22 +372,56 @@ def remove_stale(folder: Path, keep: str) -> None:
                 entry.unlink(missing_ok=True)
 
 
-@contextmanager
-def lock(folder: Path) -> Iterator[None]:
-    """Hold the build lock of ``folder``; IndexLockedError when another process has it."""
+def check_folder(folder: Path) -> Path:
+    """``folder`` as a Path; IndexError_ when it names a file rather than a folder."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise IndexError_(f"the index path {folder} is a file, not a folder: pass --index with a folder or a new name")
+    return folder
+
+
+def _make_folder(folder: Path) -> Path:
+    """``folder``, created when missing; IndexError_ when it is a file or cannot be created."""
+    folder = check_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexError_(
+            f"cannot create the index folder {folder} ({exc.strerror or exc}): pass --index with another folder"
+        ) from None
+    return folder
+
+
+@contextmanager
+def lock(folder: Path, wait: float = 0.0, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the build lock of ``folder``. When another process has it, wait up to ``wait`` seconds for it
+    (calling ``waiting`` once when the wait begins), then raise IndexLockedError."""
+    folder = _make_folder(folder)
     with (folder / LOCK).open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexLockedError(
-                f"another notesbot process is building the index in {folder}; wait for it to finish"
-            ) from None
+        _acquire(fh, folder, wait, waiting)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _acquire(fh: Any, folder: Path, wait: float, waiting: Callable[[], None] | None) -> None:
+    """Take the lock on ``fh``, trying every LOCK_POLL seconds for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                waited = f" (waited {wait:g} s)" if wait else ""
+                raise IndexLockedError(
+                    f"another notesbot process is building the index in {folder}{waited}; wait for it to finish"
+                ) from None
+        if waiting is not None:
+            waiting()
+            waiting = None
+        time.sleep(LOCK_POLL)
 
 
 __all__ = [
@@ -391,8 +431,10 @@ __all__ = [
     "Manifest",
     "build_bm25",
     "build_faiss",
+    "check_folder",
     "load",
     "lock",
     "read_manifest",
     "save",
+    "write_manifest",
 ]

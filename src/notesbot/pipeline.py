@@ -140,9 +140,17 @@ class NotesBot:
         return params
 
     # -- indexing -----------------------------------------------------------------------
-    def update(self, progress: Progress | None = None, force: bool = False) -> BuildReport:
-        """Bring the index up to date with the notes, embedding only new or changed chunks."""
-        with index.lock(self.settings.index):
+    def update(
+        self,
+        progress: Progress | None = None,
+        force: bool = False,
+        wait: float = 0.0,
+        waiting: Callable[[], None] | None = None,
+    ) -> BuildReport:
+        """Bring the index up to date with the notes, embedding only new or changed chunks. When another
+        process is building the index, wait up to ``wait`` seconds for it (calling ``waiting`` once when the
+        wait begins), then update from its index; IndexLockedError after that."""
+        with index.lock(self.settings.index, wait, waiting):
             report = BuildReport()
             old = None if force else self._compatible_index(report)
             self._index = self._build(old, report, progress)
@@ -201,11 +209,19 @@ class NotesBot:
         report.removed = sorted(set(old_files) - set(files))
         if not files:
             raise CorpusError(f"no readable .txt, .md or .pdf notes in {self.settings.corpus}: add some notes there")
-        same = (files, self._extra_files(), report.skipped)
-        if old is not None and not report.changed_anything and same == _stamps(old.manifest):
+        if old is not None and not report.changed_anything and self._extra_files() == old.manifest.extra_files:
             report.reused, report.chunks = len(set(old.keys).union(*old.contents.sentence_keys)), len(chunks)
+            if (files, report.skipped) != (old.manifest.files, old.manifest.skipped):
+                return self._restamp(old, files, report.skipped)
             return old
         return self._save(old, files, chunks, report, progress)
+
+    def _restamp(self, old: Index, files: dict[str, FileEntry], skipped: dict[str, list[int]]) -> Index:
+        """``old`` under a manifest with the notes' new sizes and mtimes: no note's bytes changed, so nothing
+        is chunked, embedded or saved again, and the model is not loaded."""
+        manifest = replace(old.manifest, files=files, skipped=skipped)
+        index.write_manifest(self.settings.index, manifest)
+        return replace(old, manifest=manifest)
 
     def _extra_files(self) -> dict[str, list[int]]:
         """Size and mtime of the user's glossary file, which also shapes the index."""
@@ -323,35 +339,52 @@ class NotesBot:
             return np.zeros((0, 0), dtype=np.float32)
         return self.embedder.encode(texts, progress=_steps(progress, len(texts)))
 
-    def _current_manifest(self) -> Manifest | None:
+    def _current_manifest(self, touched: bool = False) -> Manifest | None:
         """The index's manifest when the index exists, matches this model and chunker, and no note
-        changed on disk; None otherwise."""
+        changed on disk (with ``touched``, notes that keep their bytes under a new mtime count as
+        unchanged); None otherwise. IndexError_ when the index path is a file."""
+        index.check_folder(self.settings.index)
         try:
             manifest = index.read_manifest(self.settings.index)
         except IndexError_:
             return None
-        if manifest is None or self._mismatch(manifest):
+        if manifest is None or self._mismatch(manifest) or self._extra_files() != manifest.extra_files:
             return None
         seen = corpus.stamps(self.settings.corpus)
         known: dict[str, tuple[int, ...]] = {s: (e.size, e.mtime_ns) for s, e in manifest.files.items()}
         known.update({s: tuple(stamp) for s, stamp in manifest.skipped.items()})
-        return manifest if seen == known and self._extra_files() == manifest.extra_files else None
+        if seen.keys() != known.keys():
+            return None
+        stale = [s for s in seen if seen[s] != known[s]]
+        if not stale or (touched and all(self._same_bytes(manifest, s, seen[s][0]) for s in stale)):
+            return manifest
+        return None
+
+    def _same_bytes(self, manifest: Manifest, source: str, size: int) -> bool:
+        """Whether note ``source``, now ``size`` bytes long, still holds the bytes the manifest recorded."""
+        entry = manifest.files.get(source)
+        if entry is None or entry.size != size:
+            return False
+        return corpus.file_hash(Path(self.settings.corpus) / source) == entry.sha256
 
     def is_current(self) -> bool:
-        """True when the index exists, matches this model and chunker, and no note changed on disk."""
-        return self._current_manifest() is not None
+        """True when the index exists, matches this model and chunker, and no note's content changed on
+        disk. A note only touched (same bytes, new mtime) counts as unchanged: :meth:`ensure_index` records
+        its new mtime without loading the model."""
+        return self._current_manifest(touched=True) is not None
 
-    def ensure_index(self, progress: Progress | None = None) -> Index:
-        """The loaded index, built or updated first when it is missing or stale."""
+    def ensure_index(self, progress: Progress | None = None, waiting: Callable[[], None] | None = None) -> Index:
+        """The loaded index, built or updated first when it is missing or stale. While another process
+        builds it, this waits up to ``settings.lock_wait`` seconds (calling ``waiting`` once) and uses its index."""
         manifest = self._current_manifest()
         if manifest is not None:
             if self._index is None or self._index.manifest.data != manifest.data:
                 try:
                     self._index = index.load(self.settings.index)
                 except IndexError_:
-                    self.update(progress)
+                    self.update(progress, wait=self.settings.lock_wait, waiting=waiting)
         else:
-            self.update(progress)
+            self.update(progress, wait=self.settings.lock_wait, waiting=waiting)
         assert self._index is not None
         return self._index
 
@@ -515,11 +548,6 @@ def clean_question(question: str) -> tuple[str, list[str]]:
         cleaned = cleaned[:MAX_QUESTION_CHARS]
         notices.append(f"the question was cut to its first {MAX_QUESTION_CHARS} characters")
     return cleaned, notices
-
-
-def _stamps(manifest: Manifest) -> tuple[dict[str, FileEntry], dict[str, list[int]], dict[str, list[int]]]:
-    """What an unchanged folder must match: the indexed files, the glossary file and the skipped files."""
-    return manifest.files, manifest.extra_files, manifest.skipped
 
 
 def _coverage(q_terms: set[str], weights: dict[str, float], found: set[str]) -> float:

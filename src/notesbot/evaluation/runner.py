@@ -115,9 +115,11 @@ class FrozenBot(NotesBot):
 
     _ready: Index | None = None
 
-    def ensure_index(self, progress: Callable[[int, int], None] | None = None) -> Index:
+    def ensure_index(
+        self, progress: Callable[[int, int], None] | None = None, waiting: Callable[[], None] | None = None
+    ) -> Index:
         if self._ready is None:
-            self._ready = super().ensure_index(progress)
+            self._ready = super().ensure_index(progress, waiting)
         return self._ready
 
 

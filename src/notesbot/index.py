@@ -376,7 +376,9 @@ def check_folder(folder: Path) -> Path:
     """``folder`` as a Path; IndexError_ when it names a file rather than a folder."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise IndexError_(f"the index path {folder} is a file, not a folder: pass --index with a folder or a new name")
+        raise IndexError_(
+            f"the index path {folder} is a file, not a folder: point index= / --index at a folder or a new name"
+        )
     return folder
 
 
@@ -387,7 +389,7 @@ def _make_folder(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise IndexError_(
-            f"cannot create the index folder {folder} ({exc.strerror or exc}): pass --index with another folder"
+            f"cannot create the index folder {folder} ({exc.strerror or exc}): point index= / --index at another folder"
         ) from None
     return folder
 

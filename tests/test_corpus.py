@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from notesbot import corpus
+from notesbot.chunking import chunk_document
 from notesbot.errors import CorpusError
 
 from .conftest import DATA
@@ -103,17 +105,21 @@ def test_shipped_corpus_is_byte_for_byte_the_shared_one() -> None:
         assert (ROOT / "corpus" / path.name).read_bytes() == path.read_bytes()
 
 
-def _tiny_pdf(text: str) -> bytes:
-    """A one-page PDF with ``text``, written by hand so no PDF writer is needed."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def _tiny_pdf(*pages: str) -> bytes:
+    """A PDF with one page per text of ``pages``, written by hand so no PDF writer is needed."""
+    n = len(pages)
+    kids = " ".join(f"{3 + i} 0 R" for i in range(n)).encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
+    font = 3 + 2 * n
+    for i in range(n):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (3 + n + i, font)
+        )
+    for text in pages:
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -123,6 +129,25 @@ def _tiny_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def test_a_pdf_passage_names_its_page(tmp_path: Path) -> None:
+    (tmp_path / "cells.pdf").write_bytes(_tiny_pdf("Cells were named by Hooke", "Mitochondria make ATP", " "))
+    docs, warnings = corpus.load(tmp_path)
+    assert warnings == []
+    assert docs[0].text == "# Page 1\nCells were named by Hooke\n\n# Page 2\nMitochondria make ATP"
+    chunks = chunk_document(docs[0], max_chars=30)
+    atp = next(c for c in chunks if "ATP" in c.text)
+    assert (atp.heading, atp.start_line) == ("Page 2", 4)
+
+
+def test_a_damaged_pdf_is_one_warning_and_no_library_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\nnot a pdf at all")
+    (tmp_path / "ok.txt").write_text("fine")
+    with caplog.at_level(logging.DEBUG):
+        _, warnings = corpus.load(tmp_path)
+    assert len(warnings) == 1 and "broken.pdf" in warnings[0]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
 
 
 def test_huge_file_is_skipped_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -192,19 +194,34 @@ def normalise_newlines(text: str) -> str:
 
 
 def _pdf_text(source: str, data: bytes) -> tuple[str | None, list[str]]:
+    """A PDF's text, each page under a ``# Page N`` heading: the page becomes the breadcrumb of its passages,
+    so a citation of the extracted text's lines also names the page to open."""
     import io
 
     from pypdf import PdfReader
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with _quiet("pypdf"):  # its log lines on a damaged file repeat what the warning below says
+            reader = PdfReader(io.BytesIO(data))
+            pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as exc:  # pypdf raises many types on damaged files
         return None, [str(Skipped(source, f"unreadable PDF ({type(exc).__name__}: {exc})"))]
-    text = "\n".join(pages)
-    if not text.strip():
+    text = "\n\n".join(f"# Page {n}\n{page.strip()}" for n, page in enumerate(pages, start=1) if page.strip())
+    if not text:
         return None, [str(Skipped(source, "PDF has no extractable text (scanned images?)"))]
     return text, []
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Hold back a library's log messages below errors while the block runs."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def load(corpus: Path) -> tuple[list[Document], list[str]]:

@@ -167,6 +167,17 @@ def test_section_titles_are_told_from_content_lines() -> None:
     assert not is_title(text, text.index("By end"))
     assert not is_title(text, text.index("A flat"))  # no sub-items follow: a list item, not a title
     assert is_title("# Heading\nbody", 0)
+    # a title written as plain text: Title Case, no full stop
+    assert is_title("The Theory of Plate Tectonics\n\nThe idea that the continents move ...", 0)
+    assert is_title("Causes of the First World War", 0)
+    for line in (
+        "The idea that the continents move was proposed by Wegener",  # lower-case words: a sentence
+        "Mao Visited Moscow In December.",  # a full stop
+        "Wegener",  # one word
+        "2.1 Causes Of The War",  # an outline point: its own rules
+        "Korea Japan Taiwan Manchuria Mongolia Tibet Xinjiang Vietnam Laos Burma India Nepal Bhutan",  # too long
+    ):
+        assert not is_title(line, 0), line
 
 
 def test_a_sentence_going_on_from_its_heading_knows_its_subject() -> None:

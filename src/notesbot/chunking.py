@@ -17,6 +17,7 @@ SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r
 CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
 TAIL_SHARE = 4  # a piece of a long line shorter than a quarter of a chunk joins the piece before it
+TITLE_WORDS = 12  # a line of more words is no title, however it is capitalised
 PROMPT_SHARE = 0.6  # a chunk whose text is more than this share of questions and instructions is a prompt
 
 
@@ -83,11 +84,12 @@ def parse(lines: list[str]) -> Node:
 
 
 def is_title(text: str, offset: int) -> bool:
-    """Whether the line of ``text`` holding ``offset`` is a section title: a Markdown heading, or a
-    top-level outline number (``6 Personalities``) followed by its sub-items (``6.1 ...``)."""
+    """Whether the line of ``text`` holding ``offset`` is a section title: a Markdown heading, a line in
+    Title Case without a full stop ("The Theory of Plate Tectonics"), or a top-level outline number
+    (``6 Personalities``) followed by its sub-items (``6.1 ...``)."""
     lines = text.split("\n")
     row = text.count("\n", 0, offset)
-    if MARKDOWN.match(lines[row]):
+    if MARKDOWN.match(lines[row]) or _title_case(lines[row]):
         return True
     top = OUTLINE.match(lines[row])
     if not top or "." in top.group(1):
@@ -95,6 +97,16 @@ def is_title(text: str, offset: int) -> bool:
     below = next((line for line in lines[row + 1 :] if line.strip()), "")
     child = OUTLINE.match(below)
     return bool(child and child.group(1).startswith(top.group(1) + "."))
+
+
+def _title_case(line: str) -> bool:
+    """A short line, not an outline point, whose words of four letters or more are all capitalised and which
+    ends without punctuation: a title written as plain text."""
+    words = line.split()
+    long = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    if not 2 <= len(words) <= TITLE_WORDS or not long or OUTLINE.match(line) or line.rstrip()[-1] in ".!?:;,":
+        return False
+    return all(w[0].isupper() for w in long)
 
 
 def parent_point(text: str, offset: int) -> tuple[int, int] | None:

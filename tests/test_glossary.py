@@ -38,6 +38,17 @@ def test_learns_initials_acronyms_years_and_short_forms_from_another_corpus() ->
     assert all(t.evidence for t in glossary.terms.values())
 
 
+def test_an_acronym_spelled_out_as_a_list_is_learned() -> None:
+    notes = {
+        "ww1.txt": "1.1 Long-term causes summarised as MAIN\n1.1.1 Militarism, Alliances, Imperialism and Nationalism"
+    }
+    full = {t.short: t.full for t in learn(notes).terms.values()}
+    assert full["MAIN"] == "Militarism, Alliances, Imperialism and Nationalism"
+    assert "MAIN" not in {
+        t.short for t in learn({"a.txt": "MAIN points: Mao, Alliances. Imperialism, Nationalism"}).terms.values()
+    }
+
+
 def test_single_capitals_that_are_words_are_not_initials() -> None:
     glossary = learn({"a.txt": "I think A is a grade. I said I would. A good day for Alice and Alice."})
     assert "I" not in glossary.terms and "A" not in glossary.terms

@@ -13,7 +13,7 @@ import tomllib
 from .errors import ConfigError
 
 GLOSSARY_FILE = "glossary.toml"
-LEARNER_VERSION = 2  # stored in the index manifest: a new learner rebuilds the index
+LEARNER_VERSION = 3  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
 INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
@@ -190,7 +190,8 @@ def _acronyms(texts: dict[str, str]) -> list[Term]:
     joined = "\n".join(texts.values())
     terms = []
     for acronym in sorted({m.group(1) for m in ACRONYM.finditer(joined)}):
-        gap = rf"(?:\s+(?:{'|'.join(FUNCTION_WORDS)}))*\s+"
+        # words apart by spaces, function words, or commas ("Militarism, Alliances, Imperialism and Nationalism")
+        gap = rf"(?:,?\s+(?:(?:{'|'.join(FUNCTION_WORDS)})\s+)*)"
         pattern = r"\b" + gap.join(rf"{c}[a-z]+" for c in acronym) + r"\b"
         match = re.search(pattern, joined)
         if match:

@@ -194,8 +194,7 @@ def normalise_newlines(text: str) -> str:
 
 
 def _pdf_text(source: str, data: bytes) -> tuple[str | None, list[str]]:
-    """A PDF's text, each page under a ``# Page N`` heading: the page becomes the breadcrumb of its passages,
-    so a citation of the extracted text's lines also names the page to open."""
+    """A PDF's text: its pages' text, one after the other."""
     import io
 
     from pypdf import PdfReader
@@ -206,8 +205,8 @@ def _pdf_text(source: str, data: bytes) -> tuple[str | None, list[str]]:
             pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as exc:  # pypdf raises many types on damaged files
         return None, [str(Skipped(source, f"unreadable PDF ({type(exc).__name__}: {exc})"))]
-    text = "\n\n".join(f"# Page {n}\n{page.strip()}" for n, page in enumerate(pages, start=1) if page.strip())
-    if not text:
+    text = "\n".join(pages)
+    if not text.strip():
         return None, [str(Skipped(source, "PDF has no extractable text (scanned images?)"))]
     return text, []
 

@@ -47,6 +47,14 @@ def test_an_acronym_spelled_out_as_a_list_is_learned() -> None:
     assert "MAIN" not in {
         t.short for t in learn({"a.txt": "MAIN points: Mao, Alliances. Imperialism, Nationalism"}).terms.values()
     }
+    # only as a list on one line, only when the notes do not spell it out plainly, and only for 4 letters or more
+    other = {
+        "a.txt": "The Soviet Union, Stalin believed, needed allies.\nThe US and the UKG sent aid.\nThe United States "
+        "refused.\nLenin visited Ukraine, Kazakhstan and Georgia.\nMAIN was at war.\nMilitarism,\nAlliances, "
+        "Imperialism, Nationalism"
+    }
+    full = {t.short: t.full for t in learn(other).terms.values()}
+    assert full.get("US") == "United States" and "UKG" not in full and "MAIN" not in full
 
 
 def test_single_capitals_that_are_words_are_not_initials() -> None:

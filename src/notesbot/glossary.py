@@ -99,6 +99,8 @@ NOT_NAMES = frozenset(
     ]
 )
 FUNCTION_WORDS = ("of", "and", "the", "for", "in", "on", "de", "du")
+LIST_GAP = r"(?:,[ \t]+(?:and[ \t]+)?|[ \t]+and[ \t]+)"  # between the items of a list on one line
+LIST_ACRONYM = 4  # an acronym spelled out as a list has at least this many letters (fewer match by chance)
 
 
 @dataclass(frozen=True)
@@ -190,10 +192,10 @@ def _acronyms(texts: dict[str, str]) -> list[Term]:
     joined = "\n".join(texts.values())
     terms = []
     for acronym in sorted({m.group(1) for m in ACRONYM.finditer(joined)}):
-        # words apart by spaces, function words, or commas ("Militarism, Alliances, Imperialism and Nationalism")
-        gap = rf"(?:,?\s+(?:(?:{'|'.join(FUNCTION_WORDS)})\s+)*)"
-        pattern = r"\b" + gap.join(rf"{c}[a-z]+" for c in acronym) + r"\b"
-        match = re.search(pattern, joined)
+        gap = rf"(?:\s+(?:{'|'.join(FUNCTION_WORDS)}))*\s+"
+        match = re.search(r"\b" + gap.join(rf"{c}[a-z]+" for c in acronym) + r"\b", joined)
+        if match is None and len(acronym) >= LIST_ACRONYM:  # or as a list on one line: "Militarism, Alliances, ..."
+            match = re.search(r"\b" + LIST_GAP.join(rf"{c}[a-z]+" for c in acronym) + r"\b", joined)
         if match:
             full = " ".join(match.group(0).split())
             terms.append(Term(acronym, full, "acronym", evidence=f"the notes spell out {full!r}"))

@@ -174,6 +174,8 @@ def test_section_titles_are_told_from_content_lines() -> None:
         "The idea that the continents move was proposed by Wegener",  # lower-case words: a sentence
         "Mao Visited Moscow In December.",  # a full stop
         "Wegener",  # one word
+        "Mao met Stalin in Moscow in December 1949",  # "met": a sentence whose long words are names
+        "- Mao Meets Stalin",  # a list item
         "2.1 Causes Of The War",  # an outline point: its own rules
         "Korea Japan Taiwan Manchuria Mongolia Tibet Xinjiang Vietnam Laos Burma India Nepal Bhutan",  # too long
     ):

@@ -18,6 +18,8 @@ CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
 TAIL_SHARE = 4  # a piece of a long line shorter than a quarter of a chunk joins the piece before it
 TITLE_WORDS = 12  # a line of more words is no title, however it is capitalised
+# the small words a title leaves in lower case
+TITLE_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to vs with".split())  # noqa: SIM905
 PROMPT_SHARE = 0.6  # a chunk whose text is more than this share of questions and instructions is a prompt
 
 
@@ -100,13 +102,15 @@ def is_title(text: str, offset: int) -> bool:
 
 
 def _title_case(line: str) -> bool:
-    """A short line, not an outline point, whose words of four letters or more are all capitalised and which
-    ends without punctuation: a title written as plain text."""
+    """A short line, not an outline point nor a list item, whose words are all capitalised but for short
+    function words ("of", "the"), and which ends without punctuation: a title written as plain text."""
     words = line.split()
-    long = [w for w in words if len(w) >= 4 and w[0].isalpha()]
-    if not 2 <= len(words) <= TITLE_WORDS or not long or OUTLINE.match(line) or line.rstrip()[-1] in ".!?:;,":
+    if not 2 <= len(words) <= TITLE_WORDS or OUTLINE.match(line) or sentences.BULLET.match(line):
         return False
-    return all(w[0].isupper() for w in long)
+    if line.rstrip()[-1] in ".!?:;,":
+        return False
+    content = [w for w in words if w[0].isalpha() and w.lower() not in TITLE_SMALL_WORDS]
+    return bool(content) and all(w[0].isupper() for w in content)
 
 
 def parent_point(text: str, offset: int) -> tuple[int, int] | None:

@@ -27,6 +27,9 @@ def test_a_list_item_is_a_sentence_without_its_bullet() -> None:
         "Named after Calvin",
         "-5 degrees",
     ]
+    # a letter before a number or a name is no list item: circa, died, versus; a rule of stars is no bullet
+    for line in ("c. 1950 the alliance was formed", "d. 1976 Mao died", "v. Wade was decided", "* * *"):
+        assert texts(line) == [line]
 
 
 def test_run_on_note_lines_split_at_linking_words() -> None:

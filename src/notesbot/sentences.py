@@ -10,7 +10,8 @@ from .text import line_starts
 
 OUTLINE_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s+(?=\S)")
 # a list item's bullet or letter, which no sentence of the item holds ("- Occurs in the stroma", "b) ...")
-BULLET = re.compile(r"^\s*(?:[-*•+]|(?:[a-z]|[ivx]{1,4})[.)])\s+(?=\S)")
+# ("a. " and "iv. " only before a word in lower case: "c. 1950", "d. 1976" and "v. Wade" are no list items)
+BULLET = re.compile(r"^\s*(?:[-*•+]\s+(?=\w)|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\.\s+(?=[a-z]))")
 # Capitalised function and linking words that start a new sentence when a student leaves out the full stop.
 STARTERS = [
     "Also",

@@ -134,6 +134,20 @@ def test_late_interaction_ranks_the_chunk_holding_the_question_words_first(notes
     assert not embedder.token_calls, "dense search alone needs no tokens"
 
 
+def test_outline_numbers_are_no_words_to_bm25(tmp_path: Path, fake: FakeEmbedder) -> None:
+    from notesbot.text import without_outline_numbers
+
+    crumb = "3 Causes > 3.1 The Great Leap Forward\n3.1.2 peasants rushed 1958 steel quotas"
+    assert without_outline_numbers(crumb) == "Causes > The Great Leap Forward\npeasants rushed 1958 steel quotas"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("1 Causes\n1.3 Land reform angered landlords\n2 Results\n2.1 Three harvests failed\n")
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(chunk_chars=50)).ensure_index()
+    assert len(idx.chunks) == 2
+    hits = retrieval.bm25(idx, "three", 5)
+    assert [idx.chunks[h.chunk].text for h in hits] == [c.text for c in idx.chunks if "Three harvests" in c.text]
+
+
 def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
     assert retrieval.terms("the Fourteen Points of the two leaders") == retrieval.terms(
         "the 14 Points of the 2 leaders"

@@ -20,7 +20,7 @@ from . import bm25_arrays, dense_index
 from .config import FORMAT_VERSION
 from .errors import IndexError_, IndexLockedError
 from .late import LATE_DIM
-from .text import terms
+from .text import terms, without_outline_numbers
 from .types import Chunk
 
 MANIFEST = "manifest.json"
@@ -285,11 +285,11 @@ def build_faiss(vectors: np.ndarray) -> Any:
 
 
 def build_bm25(texts: list[str]) -> Any:
-    """A bm25s index over the analyzer's terms of ``texts``."""
+    """A bm25s index over the analyzer's terms of ``texts``, outline numbers left out."""
     import bm25s
 
     bm25 = bm25s.BM25()
-    tokens = [terms(t) or [""] for t in texts]
+    tokens = [terms(without_outline_numbers(t)) or [""] for t in texts]
     bm25.index(tokens, show_progress=False)
     return bm25
 

@@ -70,7 +70,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 2  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 3  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -103,6 +103,16 @@ NUMBERS = {
 }
 
 
+# an outline number at the start of a line or of a breadcrumb's label ("2.1.1 ", "1 Intro > 1.2 ..."): structure,
+# not content, so BM25 leaves it out ("three causes" must not find section 3 or point 1.3)
+OUTLINE_NUMBER = re.compile(r"(?m)(^|> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
+
+
+def without_outline_numbers(text: str) -> str:
+    """``text`` with the outline numbers that start its lines and breadcrumb labels taken out."""
+    return OUTLINE_NUMBER.sub(r"\1", text)
+
+
 def terms(text: str) -> list[str]:
     """Stemmed, stop-word-free terms, number words as digits: what BM25 indexes and matches."""
     kept = [NUMBERS.get(w, w) for w in words(text) if w not in STOPWORDS]
@@ -123,4 +133,4 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-__all__ = ["ANALYZER_VERSION", "NUMBERS", "STOPWORDS", "content_hash", "terms", "words"]
+__all__ = ["ANALYZER_VERSION", "NUMBERS", "STOPWORDS", "content_hash", "terms", "without_outline_numbers", "words"]

@@ -170,6 +170,22 @@ def test_a_bad_k_is_a_config_error(k: object, message: str, notes: Path, tmp_pat
         assert str(caught.value) == message
 
 
+def test_edge_values_of_k_wait_and_confidence() -> None:
+    import math
+
+    import numpy as np
+
+    from notesbot.config import Settings, check_k
+    from notesbot.types import Answer
+
+    assert check_k(np.int64(3)) == 3 and type(check_k(np.int64(3))) is int
+    for wait in (math.nan, math.inf, -1.0):
+        with pytest.raises(ConfigError, match="the wait for another index build"):
+            Settings(lock_wait=wait)
+    shown = [Answer("q", None, True, confidence=c).confidence_percent for c in (math.nan, -0.2, 1.5, 0.548)]
+    assert shown == [0, 0, 100, 54]
+
+
 @pytest.mark.parametrize("mode", ["", 5, ["hybrid"]])
 def test_a_bad_mode_is_a_config_error(mode: object, notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
     bot = NotesBot(notes, tmp_path / "idx", embedder=fake)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -92,8 +94,10 @@ class Settings:
             raise ConfigError(f"dense weight must be between 0 and 1, got {self.dense_weight}")
         if not 0.0 <= self.abstain_below <= 1.0:
             raise ConfigError(f"abstention threshold must be between 0 and 1, got {self.abstain_below}")
-        if self.lock_wait < 0:
-            raise ConfigError(f"the wait for another index build must be 0 seconds or more, got {self.lock_wait}")
+        if not 0 <= self.lock_wait < math.inf:
+            raise ConfigError(
+                f"the wait for another index build must be a number of seconds from 0 up, got {self.lock_wait}"
+            )
         if self.chunk_chars < 50:
             raise ConfigError(f"chunk size {self.chunk_chars} is too small: use at least 50 characters")
 
@@ -104,9 +108,9 @@ class Settings:
 
 def check_k(k: object) -> int:
     """``k`` when it is a whole number from 1 to MAX_K (a ConfigError otherwise)."""
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= int(k) <= MAX_K:
         raise ConfigError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
-    return k
+    return int(k)
 
 
 def check_mode(mode: object) -> str:

@@ -186,6 +186,8 @@ class Answer:
         """The confidence as a whole percentage for people, rounded down so it never contradicts the decision
         (a refusal at 0.548 under a 0.55 threshold shows 54, not 55). It is floored from the shortest decimal
         form of the number, so 0.57, stored as 0.5699999..., shows 57."""
+        if not 0.0 <= float(self.confidence) <= 1.0:  # NaN too
+            return 0 if not float(self.confidence) > 0 else 100
         hundredths = Decimal(repr(float(self.confidence))).scaleb(2).to_integral_value(rounding=ROUND_FLOOR)
         return min(100, max(0, int(hundredths)))
 

@@ -105,12 +105,12 @@ NUMBERS = {
 
 # an outline number at the start of a line or of a breadcrumb's label ("2.1.1 ", "1 Intro > 1.2 ..."): structure,
 # not content, so BM25 leaves it out ("three causes" must not find section 3 or point 1.3)
-OUTLINE_NUMBER = re.compile(r"(?m)(^|> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
+NUMBERING = re.compile(r"(?m)(^|> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
 
 
 def without_outline_numbers(text: str) -> str:
     """``text`` with the outline numbers that start its lines and breadcrumb labels taken out."""
-    return OUTLINE_NUMBER.sub(r"\1", text)
+    return NUMBERING.sub(r"\1", text)
 
 
 def terms(text: str) -> list[str]:

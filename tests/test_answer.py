@@ -254,16 +254,17 @@ POOL = Passage(
 )
 
 
-def pool_cands() -> list[Candidate]:
-    text, out, start = POOL.text, [], 0
+def sentence_cands(passage: Passage) -> list[Candidate]:
+    """The sentences of a one-line passage, cut at full stops, each scoring a little less than the one before."""
+    text, out, start = passage.text, [], 0
     for i, end in enumerate(j + 1 for j, ch in enumerate(text) if ch == "."):
-        out.append(Candidate(0, start, end, 26, 0.9 - i / 10, 0.0))
+        out.append(Candidate(0, start, end, passage.start_line, 0.9 - i / 10, 0.0))
         start = end + 1
     return out
 
 
 def test_a_sentence_that_refers_back_to_the_best_one_comes_second() -> None:
-    cands = pool_cands()
+    cands = sentence_cands(POOL)
     texts = [
         POOL.text[c.start : c.end] for c in with_consequence("what was the pool incident?", [POOL], cands, cands[1:2])
     ]
@@ -305,16 +306,8 @@ POINTS = Passage(
 )
 
 
-def point_cands() -> list[Candidate]:
-    text, out, start = POINTS.text, [], 0
-    for i, end in enumerate(j + 1 for j, ch in enumerate(text) if ch == "."):
-        out.append(Candidate(0, start, end, 3, 0.9 - i / 10, 0.0))
-        start = end + 1
-    return out
-
-
 def test_a_sentence_that_adds_to_a_chosen_one_follows_it() -> None:
-    cands = point_cands()
+    cands = sentence_cands(POINTS)
     texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[0], cands[2]])]
     assert texts == ["K agreed to more economic aid.", "Also agreed to visit China.", "Tensions began."]
     texts = [POINTS.text[c.start : c.end] for c in with_continuation([POINTS], cands, [cands[2]])]

@@ -32,6 +32,9 @@ DEFAULT_LATE_WEIGHT = 1.0  # the token-match ranking's weight in hybrid fusion (
 DEFAULT_LATE_MAX_CHUNKS = 20_000  # above this many chunks no token vectors are stored (about 10 KB a chunk)
 # Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
 DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages
+# a passage that neighbours one ranked at most this many places above it (next lines of the same file, same
+# top-level heading, together no longer than a chunk may be) is shown joined to it (notesbot.neighbours)
+DEFAULT_NEIGHBOUR_REACH = 2
 DEFAULT_ANSWER_SENTENCES = 3  # at most this many sentences in an answer
 DEFAULT_LEXICAL_WEIGHT = 0.3  # weight of IDF-weighted question-term overlap beside cosine similarity
 DEFAULT_RANK_PENALTY = 0.02  # per rank of the sentence's passage

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as answering
-from . import chunking, corpus, dates, glossary, index, late, retrieval, spelling
+from . import chunking, corpus, dates, glossary, index, late, neighbours, retrieval, spelling
 from .config import (
     DEFAULT_ANSWER_PASSAGES,
     DEFAULT_LATE_MAX_CHUNKS,
@@ -393,7 +393,9 @@ class NotesBot:
         self, question: str, k: int | None = None, mode: str | None = None, sources: list[str] | None = None
     ) -> list[Passage]:
         """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
-        return self._retrieve(question, k, mode, sources, need_vector=False).passages
+        found = self._retrieve(question, k, mode, sources, need_vector=False)
+        passages, _ = neighbours.join(found.passages, self._spans(found), self.settings.chunk_chars)
+        return passages[: self._k(k)]
 
     def ask(
         self, question: str, k: int | None = None, mode: str | None = None, sources: list[str] | None = None
@@ -403,6 +405,7 @@ class NotesBot:
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
         candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
+        result = neighbours.join_answer(result, self._spans(found), self.settings.chunk_chars, self._k(k))
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
 
@@ -410,7 +413,7 @@ class NotesBot:
         self, question: str, k: int | None, mode: str | None, sources: list[str] | None, need_vector: bool
     ) -> _Retrieved:
         question, _ = clean_question(question)
-        k = self.settings.k if k is None else check_k(k)
+        k = self._k(k)
         mode = self.settings.mode if mode is None else check_mode(mode)
         idx = self.ensure_index()
         gloss = glossary.Glossary.from_dict(idx.glossary)
@@ -420,7 +423,7 @@ class NotesBot:
         )
         expanded = gloss.expand(question)
         query, tokens = self._encode(idx, expanded, mode, need_vector)
-        wanted = len(idx.chunks) if sources else k
+        wanted = len(idx.chunks) if sources else 2 * k
         hits = retrieval.search(
             idx,
             expanded,
@@ -435,10 +438,17 @@ class NotesBot:
         )
         if sources:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
-        hits = hits[:k]
+        hits = hits[: 2 * k]  # room to fill the places of passages that neighbours.join joins to others
         passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
         found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt)
         return self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
+
+    def _k(self, k: int | None) -> int:
+        return self.settings.k if k is None else check_k(k)
+
+    @staticmethod
+    def _spans(found: _Retrieved) -> list[Chunk]:
+        return [found.index.chunks[c] for c in found.chunks]
 
     def _encode(
         self, idx: Index, question: str, mode: str, need_vector: bool

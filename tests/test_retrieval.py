@@ -156,5 +156,7 @@ def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: 
         "the 14 Points of the 2 leaders"
     )
     assert retrieval.terms("one plate slides under another") == ["one", "plate", "slide", "under", "anoth"]
+    assert retrieval.terms("Twenty-One Demands, forty two ships") == retrieval.terms("21 Demands, 42 ships")
+    assert retrieval.terms("twenty, one by one") == ["20", "one", "one"]
     idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
     assert "united 2 powerful armies" in idx.chunks[retrieval.bm25(idx, "two powerful armies", 1)[0].chunk].text

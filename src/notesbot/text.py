@@ -70,7 +70,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 3  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 4  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -113,9 +113,20 @@ def without_outline_numbers(text: str) -> str:
     return NUMBERING.sub(r"\1", text)
 
 
+TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# "twenty-one" and "twenty one" are one number, 21, not "20 one"
+COMPOUND = re.compile(rf"\b({TENS})[- ]({UNITS})\b")
+UNIT_VALUES = {w: str(n) for n, w in enumerate(UNITS.split("|"), 1)}
+
+
+def _compound(match: re.Match[str]) -> str:
+    return str(int(NUMBERS[match.group(1)]) + int(UNIT_VALUES[match.group(2)]))
+
+
 def terms(text: str) -> list[str]:
     """Stemmed, stop-word-free terms, number words as digits: what BM25 indexes and matches."""
-    kept = [NUMBERS.get(w, w) for w in words(text) if w not in STOPWORDS]
+    kept = [NUMBERS.get(w, w) for w in words(COMPOUND.sub(_compound, text.lower())) if w not in STOPWORDS]
     return _stemmer().stemWords(kept) if kept else []
 
 

@@ -15,7 +15,7 @@ from notesbot.config import settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
 
-from .conftest import FakeEmbedder
+from .conftest import FakeEmbedder, TokenFakeEmbedder
 
 
 def test_unchanged_corpus_embeds_nothing(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
@@ -213,3 +213,18 @@ def test_bad_environment_values_name_the_variable(variable: str, value: str, mes
     with pytest.raises(ConfigError) as caught:
         settings_from_env({variable: value})
     assert str(caught.value) == message
+
+
+def test_one_progress_count_runs_over_both_passes_of_the_model(notes: Path, tmp_path: Path) -> None:
+    """Chunk token vectors and sentence vectors come from two passes of the model; progress is one count
+    over both, rising to its total once, so the command line shows one bar."""
+    seen: list[tuple[int, int]] = []
+    embedder = TokenFakeEmbedder()
+    report = NotesBot(notes, tmp_path / "idx", embedder=embedder).update(progress=lambda d, t: seen.append((d, t)))
+    assert embedder.token_calls and embedder.calls  # both passes ran
+    totals = {t for _, t in seen}
+    totals_before = len(embedder.token_calls) + len(embedder.calls)
+    assert totals == {totals_before}
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[-1] == totals.pop() and done.count(done[-1]) == 1
+    assert report.embedded == totals_before

@@ -259,8 +259,12 @@ class NotesBot:
         sentence_keys = [self._keys(group) for group in sentence_texts]
         flat_keys = keys + [k for group in sentence_keys for k in group]
         flat_texts = texts + [t for group in sentence_texts for t in group]
-        counts, tokens, pooled = self._tokens(old, keys, texts, progress)
-        vectors = self._vectors(old, flat_keys, flat_texts, report, progress, pooled)
+        late_todo = self._late_todo(old, keys, texts)
+        cache = _vector_cache(old)
+        todo = len(late_todo or []) + len({k for k in flat_keys if k not in cache} - {k for k, _ in late_todo or []})
+        step = _steps(progress, todo)  # one count over both passes of the model: one progress bar
+        counts, tokens, pooled = self._tokens(old, keys, late_todo, step)
+        vectors = self._vectors(cache, flat_keys, flat_texts, report, step, pooled)
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}
         manifest = Manifest(
@@ -286,21 +290,29 @@ class NotesBot:
         )
         return index.save(self.settings.index, manifest, contents)
 
-    def _tokens(
-        self, old: Index | None, keys: list[str], texts: list[str], progress: Progress | None
-    ) -> tuple[list[int], np.ndarray, dict[str, np.ndarray]]:
-        """Each chunk's stored token vectors (late interaction), reused from ``old`` by content key, and the
-        sentence vectors of the chunks embedded for them (the same pass of the model gives both); none when
-        late interaction is off, the embedder gives no token vectors, or the notes have more than
+    def _late_todo(self, old: Index | None, keys: list[str], texts: list[str]) -> list[tuple[str, str]] | None:
+        """The chunks (content key, text) whose token vectors must be made, none when ``old`` has them all;
+        None when no token vectors are kept: late interaction off, an embedder that gives none, or more than
         DEFAULT_LATE_MAX_CHUNKS chunks."""
         encode = getattr(self.embedder, "encode_tokens", None) if self.settings.late else None
         if encode is None or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
-            return [], np.zeros((0, 0), dtype=np.int8), {}
+            return None
         cache = _token_cache(old)
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-        pooled, step = {}, _steps(progress, len(missing))
-        for begin in range(0, len(missing), TOKEN_SLICE):  # full-size token vectors of a slice at a time
-            part = missing[begin : begin + TOKEN_SLICE]
+        return sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+
+    def _tokens(
+        self, old: Index | None, keys: list[str], todo: list[tuple[str, str]] | None, step: Callable[[int], None]
+    ) -> tuple[list[int], np.ndarray, dict[str, np.ndarray]]:
+        """Each chunk's stored token vectors (late interaction), reused from ``old`` by content key and made for
+        ``todo``, and the sentence vectors of the chunks embedded for them (the same pass of the model gives
+        both); none when ``todo`` is None (see ``_late_todo``)."""
+        if todo is None:
+            return [], np.zeros((0, 0), dtype=np.int8), {}
+        encode = getattr(self.embedder, "encode_tokens", None)
+        assert encode is not None  # _late_todo gives None for an embedder without token vectors
+        cache, pooled = _token_cache(old), {}
+        for begin in range(0, len(todo), TOKEN_SLICE):  # full-size token vectors of a slice at a time
+            part = todo[begin : begin + TOKEN_SLICE]
             for (key, _), found in zip(part, encode([t for _, t in part], progress=step)):
                 cache[key], pooled[key] = late.chunk_tokens(found), found.pooled()
         arrays = [cache[k] for k in keys]
@@ -313,19 +325,20 @@ class NotesBot:
 
     def _vectors(
         self,
-        old: Index | None,
+        stored: dict[str, np.ndarray],
         keys: list[str],
         texts: list[str],
         report: BuildReport,
-        progress: Progress | None,
+        step: Callable[[int], None],
         embedded: dict[str, np.ndarray],
     ) -> np.ndarray:
-        """Vectors for ``texts``: those ``embedded`` already, else reused from ``old`` by content key, the rest
+        """Vectors for ``texts``: those ``embedded`` already, else ``stored`` ones (by content key), the rest
         embedded now."""
-        cache = {**_vector_cache(old), **embedded}
+        cache = {**stored, **embedded}
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-        fresh = self._embed([t for _, t in missing], progress)
-        cache.update({k: fresh[i] for i, (k, _) in enumerate(missing)})
+        if missing:
+            fresh = self.embedder.encode([t for _, t in missing], progress=step)
+            cache.update({k: fresh[i] for i, (k, _) in enumerate(missing)})
         report.embedded = len(missing) + len(embedded)
         report.reused = len(set(keys)) - report.embedded
         dim = len(next(iter(cache.values()))) if cache else self.embedder.dim
@@ -333,11 +346,6 @@ class NotesBot:
         for row, key in enumerate(keys):
             out[row] = cache[key]
         return out
-
-    def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return self.embedder.encode(texts, progress=_steps(progress, len(texts)))
 
     def _current_manifest(self, touched: bool = False) -> Manifest | None:
         """The index's manifest when the index exists, matches this model and chunker, and no note

@@ -7,11 +7,12 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import notesbot
 from notesbot import NotesBot, corpus, index, pipeline
-from notesbot.config import settings_from_env
+from notesbot.config import Settings, settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
 
@@ -109,6 +110,28 @@ def test_another_model_triggers_a_rebuild_with_a_notice(notes: Path, tmp_path: P
     report = bot.update()
     assert any("another model" in n for n in report.notices)
     assert report.reused == 0 and report.embedded > report.chunks
+
+
+def test_other_chunker_settings_rebuild_but_reuse_the_vectors_of_unchanged_texts(notes: Path, tmp_path: Path) -> None:
+    """Vectors are keyed by model and text: a rebuild for new chunker settings embeds only the texts it has not
+    seen; the index is the one a fresh build would give."""
+    first = TokenFakeEmbedder()
+    NotesBot(settings=Settings(corpus=notes, index=tmp_path / "idx", chunk_chars=550), embedder=first).update()
+    seen = set(first.calls) | set(first.token_calls)  # every text with a stored vector
+    again = TokenFakeEmbedder()
+    bot = NotesBot(settings=Settings(corpus=notes, index=tmp_path / "idx", chunk_chars=450), embedder=again)
+    report = bot.update()
+    assert any("other chunker settings" in n for n in report.notices)
+    assert again.token_calls and report.reused > 0  # the new chunks are embedded, the rest reused
+    assert not set(again.calls) & seen  # a text with a stored vector is not embedded again
+    assert not set(again.token_calls) & set(first.token_calls)  # nor a chunk with stored token vectors
+    alone = NotesBot(settings=Settings(corpus=notes, index=tmp_path / "alone", chunk_chars=450), embedder=first)
+    expected = alone.ensure_index()
+    got = bot.ensure_index()
+    assert [c.text for c in got.chunks] == [c.text for c in expected.chunks]
+    assert np.allclose(got.vectors, expected.vectors) and np.array_equal(
+        got.contents.token_vectors, expected.contents.token_vectors
+    )
 
 
 def test_ask_builds_the_index_when_missing(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:

@@ -39,6 +39,7 @@ GENERIC = frozenset(
         "story deal stuff"
     )
 )
+CHUNKER_MISMATCH = "other chunker settings"
 TOKEN_SLICE = 256  # chunks encoded for token vectors at once: 256 x 256 tokens x 384 floats is about 100 MB
 
 
@@ -153,7 +154,8 @@ class NotesBot:
         with index.lock(self.settings.index, wait, waiting):
             report = BuildReport()
             old = None if force else self._compatible_index(report)
-            self._index = self._build(old, report, progress)
+            stored = old if old is not None or force else self._same_model_index()
+            self._index = self._build(old, report, progress, stored)
             self.last_report = report
             return report
 
@@ -173,15 +175,28 @@ class NotesBot:
             report.rebuilt = True
             return None
 
+    def _same_model_index(self) -> Index | None:
+        """The existing index when it was built with this model but other chunker settings: its vectors are
+        keyed by model and text, so a rebuild reuses those of the texts it still has instead of embedding them."""
+        try:
+            manifest = index.read_manifest(self.settings.index)
+            if manifest is None or self._mismatch(manifest) != CHUNKER_MISMATCH:
+                return None
+            return index.load(self.settings.index)
+        except IndexError_:
+            return None
+
     def _mismatch(self, manifest: Manifest) -> str | None:
         identity = self.model_identity()
         if {k: manifest.model.get(k) for k in identity} != identity:
             return f"another model ({manifest.model.get('name')})"
         if manifest.chunker != self.chunker():
-            return "other chunker settings"
+            return CHUNKER_MISMATCH
         return None
 
-    def _build(self, old: Index | None, report: BuildReport, progress: Progress | None) -> Index:
+    def _build(self, old: Index | None, report: BuildReport, progress: Progress | None, stored: Index | None) -> Index:
+        """The index of the notes as they are now: ``old``'s chunks of unchanged notes kept, ``stored``'s
+        vectors (``old`` itself, or an index of other chunker settings) reused for texts it has."""
         notes = corpus.scan(self.settings.corpus)
         old_files = old.manifest.files if old else {}
         old_chunks = _by_source(old) if old else {}
@@ -214,7 +229,7 @@ class NotesBot:
             if (files, report.skipped) != (old.manifest.files, old.manifest.skipped):
                 return self._restamp(old, files, report.skipped)
             return old
-        return self._save(old, files, chunks, report, progress)
+        return self._save(stored, files, chunks, report, progress)
 
     def _restamp(self, old: Index, files: dict[str, FileEntry], skipped: dict[str, list[int]]) -> Index:
         """``old`` under a manifest with the notes' new sizes and mtimes: no note's bytes changed, so nothing
@@ -244,12 +259,13 @@ class NotesBot:
 
     def _save(
         self,
-        old: Index | None,
+        stored: Index | None,
         files: dict[str, FileEntry],
         chunks: list[Chunk],
         report: BuildReport,
         progress: Progress | None,
     ) -> Index:
+        """Embed what ``stored`` has no vectors for, and write the index of ``chunks``."""
         gloss = self.learn_glossary(chunks)
         texts = [gloss.expand(c.embed_text) for c in chunks]
         sentence_texts = [
@@ -259,11 +275,11 @@ class NotesBot:
         sentence_keys = [self._keys(group) for group in sentence_texts]
         flat_keys = keys + [k for group in sentence_keys for k in group]
         flat_texts = texts + [t for group in sentence_texts for t in group]
-        late_todo = self._late_todo(old, keys, texts)
-        cache = _vector_cache(old)
+        late_todo = self._late_todo(stored, keys, texts)
+        cache = _vector_cache(stored)
         todo = len(late_todo or []) + len({k for k in flat_keys if k not in cache} - {k for k, _ in late_todo or []})
         step = _steps(progress, todo)  # one count over both passes of the model: one progress bar
-        counts, tokens, pooled = self._tokens(old, keys, late_todo, step)
+        counts, tokens, pooled = self._tokens(stored, keys, late_todo, step)
         vectors = self._vectors(cache, flat_keys, flat_texts, report, step, pooled)
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}

@@ -6,6 +6,7 @@ import inspect
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -251,3 +252,30 @@ def test_one_progress_count_runs_over_both_passes_of_the_model(notes: Path, tmp_
     done = [d for d, _ in seen]
     assert done == sorted(done) and done[-1] == totals.pop() and done.count(done[-1]) == 1
     assert report.embedded == totals_before
+
+
+def test_a_touched_glossary_file_rebuilds_without_loading_the_model(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """glossary.toml's new mtime rebuilds the index, but every vector is stored: the model (about 7 s to
+    load) is not loaded."""
+    made: list[str] = []
+
+    class Counting(TokenFakeEmbedder):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            made.append(name)
+
+    monkeypatch.setattr(pipeline, "SentenceTransformerEmbedder", Counting)
+    real = pipeline.resolve_model  # the packaged model's folder still gives the glossary its vocabulary
+    fake = lambda name: SimpleNamespace(name="fake", fingerprint="fake-1", path=real(name).path)  # noqa: E731
+    monkeypatch.setattr(pipeline, "resolve_model", fake)
+    user_glossary = notes / "glossary.toml"
+    user_glossary.write_text('[terms]\nPRC = "People\'s Republic of China"\n', encoding="utf-8")
+    NotesBot(notes, tmp_path / "idx").update()
+    assert len(made) == 1
+    stat = user_glossary.stat()
+    os.utime(user_glossary, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    report = NotesBot(notes, tmp_path / "idx").update()
+    assert (len(made), report.embedded) == (1, 0)
+    assert report.reused > 0

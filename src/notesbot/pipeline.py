@@ -310,8 +310,8 @@ class NotesBot:
         """The chunks (content key, text) whose token vectors must be made, none when ``old`` has them all;
         None when no token vectors are kept: late interaction off, an embedder that gives none, or more than
         DEFAULT_LATE_MAX_CHUNKS chunks."""
-        encode = getattr(self.embedder, "encode_tokens", None) if self.settings.late else None
-        if encode is None or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
+        kind = type(self._embedder) if self._embedder is not None else SentenceTransformerEmbedder  # not loaded yet
+        if not self.settings.late or not hasattr(kind, "encode_tokens") or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
             return None
         cache = _token_cache(old)
         return sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
@@ -324,11 +324,10 @@ class NotesBot:
         both); none when ``todo`` is None (see ``_late_todo``)."""
         if todo is None:
             return [], np.zeros((0, 0), dtype=np.int8), {}
-        encode = getattr(self.embedder, "encode_tokens", None)
-        assert encode is not None  # _late_todo gives None for an embedder without token vectors
         cache, pooled = _token_cache(old), {}
         for begin in range(0, len(todo), TOKEN_SLICE):  # full-size token vectors of a slice at a time
             part = todo[begin : begin + TOKEN_SLICE]
+            encode = getattr(self.embedder, "encode_tokens")  # noqa: B009 - the Embedder protocol has no such method
             for (key, _), found in zip(part, encode([t for _, t in part], progress=step)):
                 cache[key], pooled[key] = late.chunk_tokens(found), found.pooled()
         arrays = [cache[k] for k in keys]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from notesbot.config import Settings, settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
 
-from .conftest import FakeEmbedder, TokenFakeEmbedder
+from .conftest import ROOT, FakeEmbedder, TokenFakeEmbedder
 
 
 def test_unchanged_corpus_embeds_nothing(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
@@ -279,3 +280,29 @@ def test_a_touched_glossary_file_rebuilds_without_loading_the_model(
     report = NotesBot(notes, tmp_path / "idx").update()
     assert (len(made), report.embedded) == (1, 0)
     assert report.reused > 0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_answers_draw_only_on_the_passages_shown(notes: Path, tmp_path: Path, fake: FakeEmbedder, k: int) -> None:
+    """More hits than ``k`` are fetched to fill the places that joined passages free; answers still come from
+    the top ``k`` (at most three) alone, and every cited sentence is in a passage shown."""
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open(encoding="utf-8")]
+    for question in questions[:40]:
+        answer = bot.ask(question, k=k)
+        assert len(answer.passages) <= k
+        for s in answer.sentences:
+            assert s.passage < k and answer.passages[s.passage].text[s.start : s.end] == s.text
+
+
+def test_joined_passages_still_fill_k_places(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """Points of one section join in twos and threes; the places they free are filled from further down."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    points = "\n".join(f"1.{n} The treaty took land number {n} from Germany and gave it away" for n in range(1, 41))
+    (notes / "v.txt").write_text("1 The Treaty of Versailles\n" + points + "\n", encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(chunk_chars=200))
+    assert len(bot.ensure_index().chunks) >= 20
+    for k in (3, 5, 8):
+        assert len(bot.search("treaty land Germany", k=k, mode="bm25")) == k
+        assert len(bot.ask("what land did the treaty take from Germany?", k=k).passages) == k

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .config import DEFAULT_NEIGHBOUR_REACH
 from .types import Answer, Chunk, Passage, Sentence
 
-
-@dataclass(frozen=True)
-class Place:
-    """Where an old passage's text sits after joining: the new passage's rank and the text's offset in it."""
-
-    rank: int
-    shift: int
+Place = tuple[int, int]  # where an old passage's text is after joining: the new passage's rank, its offset there
 
 
 def joinable(first: Chunk, second: Chunk, limit: int) -> bool:
@@ -26,20 +20,24 @@ def joinable(first: Chunk, second: Chunk, limit: int) -> bool:
         first.source == second.source
         and 1 <= lines <= 2
         and gap == lines
-        and _top(first.heading) == _top(second.heading)
+        and _labels(first.heading)[:1] == _labels(second.heading)[:1]
         and len(first.text) + gap + len(second.text) <= limit
     )
 
 
 def joined(first: Chunk, second: Chunk) -> Chunk:
-    """The span from ``first`` to ``second`` (which ``joinable`` allows), under the headings they share."""
-    gap = "\n" * (second.start_line - first.end_line)
+    """The span from ``first`` to ``second`` (which ``joinable`` allows), under the headings both have."""
+    common = []
+    for a, b in zip(_labels(first.heading), _labels(second.heading)):
+        if a != b:
+            break
+        common.append(a)
     return replace(
         first,
-        text=first.text + gap + second.text,
+        text=first.text + "\n" * (second.start_line - first.end_line) + second.text,
         end_line=second.end_line,
         end=second.end,
-        heading=_shared(first.heading, second.heading),
+        heading=" > ".join(common) or None,
     )
 
 
@@ -47,23 +45,33 @@ def join(
     passages: list[Passage], chunks: list[Chunk], limit: int, reach: int = DEFAULT_NEIGHBOUR_REACH
 ) -> tuple[list[Passage], list[Place]]:
     """``passages`` (``chunks[i]`` the span of ``passages[i]``) with each one that neighbours a passage ranked
-    at most ``reach`` places above it joined into that one, and where each old passage now sits. A joined
-    passage keeps the higher rank and its score; highlights move with their text."""
+    at most ``reach`` places above it joined into that one, and where each old passage now is. A joined
+    passage takes the higher rank and the higher score of the two; highlights move with their text."""
     spans = list(chunks)
-    ranks: list[list[int]] = [[i] for i in range(len(passages))]  # old passages in each new one
+    members = [[i] for i in range(len(passages))]  # the old passages each new one holds
     i = 0
     while i < len(spans):
-        j = next((j for j in range(i + 1, min(len(spans), i + 1 + reach)) if _pair(spans, i, j, limit)), None)
-        if j is None:
+        pair = next(filter(None, (_ordered(spans, i, j, limit) for j in range(i + 1, i + 1 + reach))), None)
+        if pair is None:
             i += 1
             continue
-        first, second = sorted((i, j), key=lambda n: spans[n].start)
-        spans[i] = joined(spans[first], spans[second])
-        ranks[i] = ranks[first] + ranks[second]
-        del spans[j], ranks[j]
-    places = _places(chunks, spans, ranks)
-    out = [_passage(spans[n], passages, members, places) for n, members in enumerate(ranks)]
+        first, second = pair
+        spans[i], members[i] = joined(spans[first], spans[second]), members[first] + members[second]
+        lower = second if first == i else first
+        del spans[lower], members[lower]
+    places = [(0, 0)] * len(passages)
+    for rank, held in enumerate(members):
+        for old in held:
+            places[old] = (rank, chunks[old].start - spans[rank].start)
+    out = [
+        _passage(span, [passages[m] for m in held], [places[m][1] for m in held]) for span, held in zip(spans, members)
+    ]
     return out, places
+
+
+def shown(chunks: list[Chunk], limit: int, reach: int = DEFAULT_NEIGHBOUR_REACH) -> int:
+    """How many passages the ranked ``chunks`` make once joined."""
+    return len(join([Passage.from_chunk(c, 0.0) for c in chunks], chunks, limit, reach)[0])
 
 
 def join_answer(answer: Answer, chunks: list[Chunk], limit: int, k: int) -> Answer:
@@ -73,42 +81,27 @@ def join_answer(answer: Answer, chunks: list[Chunk], limit: int, k: int) -> Answ
     return replace(answer, passages=passages[:k], sentences=sentences)
 
 
-def _pair(spans: list[Chunk], i: int, j: int, limit: int) -> bool:
-    first, second = sorted((spans[i], spans[j]), key=lambda c: c.start)
-    return joinable(first, second, limit)
+def _ordered(spans: list[Chunk], i: int, j: int, limit: int) -> tuple[int, int] | None:
+    """``i`` and ``j`` in the order of the file when their spans can be joined, else None."""
+    if j >= len(spans):
+        return None
+    first, second = (i, j) if spans[i].start < spans[j].start else (j, i)
+    return (first, second) if joinable(spans[first], spans[second], limit) else None
 
 
-def _places(chunks: list[Chunk], spans: list[Chunk], ranks: list[list[int]]) -> list[Place]:
-    places = [Place(0, 0)] * len(chunks)
-    for rank, members in enumerate(ranks):
-        for old in members:
-            places[old] = Place(rank, chunks[old].start - spans[rank].start)
-    return places
-
-
-def _passage(span: Chunk, passages: list[Passage], members: list[int], places: list[Place]) -> Passage:
-    highlights = sorted((a + places[m].shift, b + places[m].shift) for m in members for a, b in passages[m].highlights)
-    score = passages[min(members)].score  # the best ranked of them
+def _passage(span: Chunk, parts: list[Passage], shifts: list[int]) -> Passage:
+    highlights = sorted((a + shift, b + shift) for part, shift in zip(parts, shifts) for a, b in part.highlights)
+    score = max(p.score for p in parts)
     return Passage(span.text, span.source, span.start_line, span.end_line, span.heading, score, tuple(highlights))
 
 
 def _moved(sentence: Sentence, place: Place) -> Sentence:
-    return replace(sentence, passage=place.rank, start=sentence.start + place.shift, end=sentence.end + place.shift)
+    rank, shift = place
+    return replace(sentence, passage=rank, start=sentence.start + shift, end=sentence.end + shift)
 
 
-def _top(heading: str | None) -> str | None:
-    return heading.split(" > ")[0] if heading else None
+def _labels(heading: str | None) -> list[str]:
+    return heading.split(" > ") if heading else []
 
 
-def _shared(a: str | None, b: str | None) -> str | None:
-    """The breadcrumb labels two headings share from the top ("2 X > 2.2 Y" and "2 X > 2.3 Z": "2 X")."""
-    left, right = (a or "").split(" > "), (b or "").split(" > ")
-    common = []
-    for x, y in zip(left, right):
-        if x != y:
-            break
-        common.append(x)
-    return " > ".join(common) or None
-
-
-__all__ = ["Place", "join", "join_answer", "joinable", "joined"]
+__all__ = ["Place", "join", "join_answer", "joinable", "joined", "shown"]

@@ -82,6 +82,12 @@ class _Retrieved:
     passages: list[Passage]
     respelt: list[tuple[str, str]] = field(default_factory=list)
     evidence: tuple[list[answering.Candidate], answering.Signals] | None = None  # once scored
+    k: int = DEFAULT_ANSWER_PASSAGES  # passages asked for; more are kept to fill the places joins free
+
+    @property
+    def answer_depth(self) -> int:
+        """How many top passages answers are drawn from: none beyond the ``k`` shown."""
+        return min(DEFAULT_ANSWER_PASSAGES, self.k, len(self.chunks))
 
 
 class NotesBot:
@@ -418,7 +424,7 @@ class NotesBot:
         """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
         found = self._retrieve(question, k, mode, sources, need_vector=False)
         passages, _ = neighbours.join(found.passages, self._spans(found), self.settings.chunk_chars)
-        return passages[: self._k(k)]
+        return passages[: found.k]
 
     def ask(
         self, question: str, k: int | None = None, mode: str | None = None, sources: list[str] | None = None
@@ -428,7 +434,7 @@ class NotesBot:
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
         candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
-        result = neighbours.join_answer(result, self._spans(found), self.settings.chunk_chars, self._k(k))
+        result = neighbours.join_answer(result, self._spans(found), self.settings.chunk_chars, found.k)
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
 
@@ -436,7 +442,7 @@ class NotesBot:
         self, question: str, k: int | None, mode: str | None, sources: list[str] | None, need_vector: bool
     ) -> _Retrieved:
         question, _ = clean_question(question)
-        k = self._k(k)
+        k = self.settings.k if k is None else check_k(k)
         mode = self.settings.mode if mode is None else check_mode(mode)
         idx = self.ensure_index()
         gloss = glossary.Glossary.from_dict(idx.glossary)
@@ -446,28 +452,36 @@ class NotesBot:
         )
         expanded = gloss.expand(question)
         query, tokens = self._encode(idx, expanded, mode, need_vector)
-        wanted = len(idx.chunks) if sources else 2 * k
+        depth = 2 * k  # room to fill the places of passages that neighbours.join joins into others
+        while True:
+            hits = self._ranked(idx, expanded, query, tokens, mode, depth, sources)
+            shown = neighbours.shown([idx.chunks[h.chunk] for h in hits], self.settings.chunk_chars)
+            if len(hits) < depth or shown >= k:
+                break
+            depth *= 2
+        passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
+        found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt, k=k)
+        return self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
+
+    def _ranked(
+        self,
+        idx: Index,
+        question: str,
+        query: np.ndarray | None,
+        tokens: np.ndarray | None,
+        mode: str,
+        depth: int,
+        sources: list[str] | None,
+    ) -> list[retrieval.Hit]:
+        """The top ``depth`` hits, only from ``sources`` when given."""
+        s = self.settings
+        wanted = len(idx.chunks) if sources else depth
         hits = retrieval.search(
-            idx,
-            expanded,
-            query,
-            wanted,
-            mode,
-            self.settings.candidates,
-            self.settings.rrf_k,
-            self.settings.fusion,
-            self.settings.dense_weight,
-            tokens,
+            idx, question, query, wanted, mode, s.candidates, s.rrf_k, s.fusion, s.dense_weight, tokens
         )
         if sources:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
-        hits = hits[: 2 * k]  # room to fill the places of passages that neighbours.join joins to others
-        passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
-        found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt)
-        return self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
-
-    def _k(self, k: int | None) -> int:
-        return self.settings.k if k is None else check_k(k)
+        return hits[:depth]
 
     @staticmethod
     def _spans(found: _Retrieved) -> list[Chunk]:
@@ -502,7 +516,7 @@ class NotesBot:
         best: dict[int, float] = {}
         for cand in candidates:
             best[cand.passage] = max(best.get(cand.passage, -np.inf), cand.score)
-        head = sorted(range(min(DEFAULT_ANSWER_PASSAGES, len(found.chunks))), key=lambda i: -best.get(i, -np.inf))
+        head = sorted(range(found.answer_depth), key=lambda i: -best.get(i, -np.inf))
         order = head + list(range(len(head), len(found.chunks)))
         rank = {old: new for new, old in enumerate(order)}
         moved = [replace(c, passage=rank[c.passage]) for c in candidates]
@@ -527,7 +541,7 @@ class NotesBot:
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
         candidates = []
-        for rank, chunk_id in enumerate(found.chunks[:DEFAULT_ANSWER_PASSAGES]):
+        for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
             rows: list[int | None] = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
             for (start, end), row in zip(chunk.sentences, rows):
@@ -552,7 +566,7 @@ class NotesBot:
                         title=chunking.is_title(chunk.text, start) or chunking.is_prompt(chunk.text[start:end]),
                     )
                 )
-        top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[:DEFAULT_ANSWER_PASSAGES])
+        top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
         spanned = _spanned_years(found.question, top_text)
         signals = answering.Signals(
             best_dense=max((c.dense for c in candidates), default=0.0),

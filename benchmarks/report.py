@@ -323,14 +323,22 @@ def plot(r: Results, path: Path) -> Path | None:
     return path
 
 
+def _provenance(args: str) -> str:
+    """Which figures the command that wrote the report measured: all, or only the sections ``--only`` named."""
+    if "--only" not in args and "--report-only" not in args:
+        return "Every figure below comes from that command"
+    return "The sections that command names were measured by it; the others are read from the results earlier runs left"
+
+
 def write(r: Results, target: Path, plot_path: Path, args: str) -> Path:
     figure = plot(r, plot_path)
     lines = [
         "# Benchmarks",
         "",
         f"Written by `python benchmarks/run.py{' ' + args if args else ''}` on {dt.date.today():%Y-%m-%d}. "
-        "Every figure below comes from that command (raw JSON in `benchmarks/results/`, not committed); "
-        "rerun it to check them on your machine. Targets are issue 6's.",
+        + _provenance(args)
+        + " (raw JSON in `benchmarks/results/`, not committed); rerun it to check them on your machine. "
+        "Targets are issue 6's.",
         "",
         "## Machine",
         "",

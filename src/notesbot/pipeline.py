@@ -159,14 +159,15 @@ class NotesBot:
         wait begins), then update from its index; IndexLockedError after that."""
         with index.lock(self.settings.index, wait, waiting):
             report = BuildReport()
-            old = None if force else self._compatible_index(report)
-            stored = old if old is not None or force else self._same_model_index()
+            old, stored = (None, None) if force else self._compatible_index(report)
             self._index = self._build(old, report, progress, stored)
             self.last_report = report
             return report
 
-    def _compatible_index(self, report: BuildReport) -> Index | None:
-        """The existing index when it can be updated in place; None (with a notice) otherwise."""
+    def _compatible_index(self, report: BuildReport) -> tuple[Index | None, Index | None]:
+        """The existing index when it can be updated in place (None, with a notice, otherwise), and the index
+        whose vectors may be reused: the same one or, when only the chunker settings differ, the old index:
+        vectors are keyed by model and text, so a rebuild reuses those of the texts it still has."""
         try:
             manifest = index.read_manifest(self.settings.index)
             reason = self._mismatch(manifest) if manifest else None
@@ -174,23 +175,14 @@ class NotesBot:
                 if reason:
                     report.notices.append(f"the index was built with {reason}: rebuilding it")
                 report.rebuilt = manifest is not None
-                return None
-            return index.load(self.settings.index)
+                return None, index.load(self.settings.index) if reason == CHUNKER_MISMATCH else None
+            old = index.load(self.settings.index)
+            return old, old
         except IndexError_ as exc:
-            report.notices.append(f"the index cannot be used ({exc}): rebuilding it from the notes")
-            report.rebuilt = True
-            return None
-
-    def _same_model_index(self) -> Index | None:
-        """The existing index when it was built with this model but other chunker settings: its vectors are
-        keyed by model and text, so a rebuild reuses those of the texts it still has instead of embedding them."""
-        try:
-            manifest = index.read_manifest(self.settings.index)
-            if manifest is None or self._mismatch(manifest) != CHUNKER_MISMATCH:
-                return None
-            return index.load(self.settings.index)
-        except IndexError_:
-            return None
+            if not report.rebuilt:
+                report.notices.append(f"the index cannot be used ({exc}): rebuilding it from the notes")
+                report.rebuilt = True
+            return None, None
 
     def _mismatch(self, manifest: Manifest) -> str | None:
         identity = self.model_identity()

@@ -447,13 +447,12 @@ class NotesBot:
         depth = 2 * k  # room to fill the places of passages that neighbours.join joins into others
         while True:
             hits = self._ranked(idx, expanded, query, tokens, mode, depth, sources)
-            shown = neighbours.shown([idx.chunks[h.chunk] for h in hits], self.settings.chunk_chars)
-            if len(hits) < depth or shown >= k:
-                break
+            passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
+            found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt, k=k)
+            found = self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
+            if len(hits) < depth or neighbours.shown(self._spans(found), self.settings.chunk_chars) >= k:
+                return found
             depth *= 2
-        passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
-        found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt, k=k)
-        return self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
 
     def _ranked(
         self,

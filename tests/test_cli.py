@@ -88,6 +88,8 @@ def test_index_command_reports_and_is_incremental(where: list[str], capsys: pyte
     assert code == 0 and "2 added" in out
     code, out, _ = run(["index", *where], capsys)
     assert code == 0 and "0 added, 0 changed, 0 removed; 0 texts embedded" in out
+    code, out, _ = run(["index", "--rebuild", *where], capsys)
+    assert code == 0 and ": rebuilt; " in out and "added" not in out
 
 
 @pytest.mark.parametrize(

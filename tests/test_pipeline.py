@@ -124,6 +124,7 @@ def test_other_chunker_settings_rebuild_but_reuse_the_vectors_of_unchanged_texts
     bot = NotesBot(settings=Settings(corpus=notes, index=tmp_path / "idx", chunk_chars=450), embedder=again)
     report = bot.update()
     assert any("other chunker settings" in n for n in report.notices)
+    assert ": rebuilt; " in report.summary() and "added" not in report.summary()
     assert again.token_calls and report.reused > 0  # the new chunks are embedded, the rest reused
     assert not set(again.calls) & seen  # a text with a stored vector is not embedded again
     assert not set(again.token_calls) & set(first.token_calls)  # nor a chunk with stored token vectors

@@ -64,9 +64,15 @@ class BuildReport:
         return bool(self.added or self.changed or self.removed or self.rebuilt)
 
     def summary(self) -> str:
+        """One line for people; a rebuild (every note chunked again) is not reported as notes added."""
+        files = self.unchanged + len(self.added) + len(self.changed)
+        what = (
+            "rebuilt"
+            if self.rebuilt
+            else f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+        )
         return (
-            f"{self.chunks} chunks from {self.unchanged + len(self.added) + len(self.changed)} files: "
-            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed; "
+            f"{self.chunks} chunks from {files} files: {what}; "
             f"{self.embedded} texts embedded (passages and their sentences), {self.reused} reused"
         )
 
@@ -158,7 +164,7 @@ class NotesBot:
         process is building the index, wait up to ``wait`` seconds for it (calling ``waiting`` once when the
         wait begins), then update from its index; IndexLockedError after that."""
         with index.lock(self.settings.index, wait, waiting):
-            report = BuildReport()
+            report = BuildReport(rebuilt=force)
             old, stored = (None, None) if force else self._compatible_index(report)
             self._index = self._build(old, report, progress, stored)
             self.last_report = report

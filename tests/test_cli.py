@@ -226,3 +226,16 @@ def test_an_empty_question_is_a_usage_error(
     code, out, err = run(["ask", question, *where], capsys)
     assert (code, out) == (2, "")
     assert err.startswith("error: the question is empty: ask something about your notes"), err
+
+
+def test_pdf_passages_show_their_page(tmp_path: Path, fake_model: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from .test_corpus import _tiny_pdf
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "cells.pdf").write_bytes(_tiny_pdf("Cells were named by Hooke in 1665", "Mitochondria make ATP for cells"))
+    where = ["--corpus", str(notes), "--index", str(tmp_path / "idx")]
+    code, out, _ = run(["ask", "what do mitochondria make?", "--k", "1", *where], capsys)
+    assert code == 0 and re.search(r"1\. cells\.pdf:\d+(-\d+)?, pp?\. [12]", out)
+    code, out, _ = run(["ask", "what do mitochondria make?", "--k", "1", "--json", *where], capsys)
+    assert "page" not in json.loads(out)["passages"][0]

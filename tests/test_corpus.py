@@ -137,6 +137,37 @@ def test_a_pdf_with_several_pages_is_read_whole(tmp_path: Path) -> None:
     assert "Cells were named by Hooke" in docs[0].text and "Mitochondria make ATP" in docs[0].text
 
 
+def test_a_pdf_knows_the_line_each_page_starts_on(tmp_path: Path) -> None:
+    pages = ("Cells were named by Hooke", "Mitochondria make ATP", "Ribosomes build proteins")
+    (tmp_path / "cells.pdf").write_bytes(_tiny_pdf(*pages))
+    (doc,), _ = corpus.load(tmp_path)
+    lines = doc.text.split("\n")
+    assert len(doc.pages) == 3 and doc.pages[0] == 1
+    for start, text in zip(doc.pages, pages):
+        assert text in lines[start - 1]
+    (tmp_path / "plain.txt").write_text("no pages here", encoding="utf-8")
+    assert next(d for d in corpus.load(tmp_path)[0] if d.source == "plain.txt").pages == ()
+
+
+def test_pdf_passages_are_labelled_with_their_pages(tmp_path: Path) -> None:
+    """A PDF passage's label adds its page ("cells.pdf:2, p. 2"); the JSON form stays as it is."""
+    from notesbot.chunking import chunk_document
+    from notesbot.types import Passage
+
+    (tmp_path / "cells.pdf").write_bytes(_tiny_pdf("Cells were named by Hooke", "Mitochondria make ATP"))
+    (doc,), _ = corpus.load(tmp_path)
+    line_two = doc.pages[1]
+    by_line = chunk_document(doc, 20)
+    chunk = next(c for c in by_line if c.start_line == line_two)
+    assert (chunk.page, chunk.last_page) == (2, 2)
+    passage = Passage.from_chunk(chunk, 1.0)
+    assert passage.label == f"cells.pdf:{line_two}, p. 2"
+    assert "page" not in passage.to_dict() and "last_page" not in passage.to_dict()
+    whole = Passage.from_chunk(chunk_document(doc, 1000)[0], 1.0)
+    assert whole.pages == "pp. 1-2" and whole.label.endswith(", pp. 1-2")
+    assert Passage("t", "notes.txt", 3, 4, None, 1.0).label == "notes.txt:3-4"
+
+
 def test_a_damaged_pdf_is_one_warning_and_no_library_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\nnot a pdf at all")
     (tmp_path / "ok.txt").write_text("fine")

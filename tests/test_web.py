@@ -423,3 +423,12 @@ def test_confidence_shown_is_rounded_down() -> None:
     for confidence, shown in ((0.999, "99%"), (0.57, "57%"), (0.5549, "55%")):
         markup = web.answer_html(replace(hostile_answer(), confidence=confidence))
         assert f"confidence · {shown}" in markup, markup
+
+
+def test_a_pdf_passage_card_shows_its_pages() -> None:
+    pdf = Passage("Mitochondria make ATP", "cells.pdf", 3, 4, None, 0.5, page=2, last_page=3)
+    text = Passage("Mitochondria make ATP", "cells.txt", 3, 4, None, 0.5)
+    assert "lines 3–4, pp. 2-3</span>" in web.source_card(pdf, 1)
+    assert "lines 3–4</span>" in web.source_card(text, 1)
+    closest = Answer("q", None, True, [pdf], [], 0.1)
+    assert "cells.pdf:3-4, pp. 2-3" in web.abstention_html(closest)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .chunking import parent_point
 from .config import (
@@ -423,7 +423,7 @@ def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage
     marked = []
     for rank, p in enumerate(passages):
         spans = tuple(sorted((c.start, c.end) for c in chosen if c.passage == rank))
-        marked.append(Passage(p.text, p.source, p.start_line, p.end_line, p.heading, p.score, spans) if spans else p)
+        marked.append(replace(p, highlights=spans) if spans else p)
     return marked
 
 

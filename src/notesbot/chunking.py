@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from . import sentences
@@ -40,7 +41,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 11, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 12, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -288,6 +289,8 @@ class _Packer:
                 context=" > ".join(c for c in context if c),
                 sentences=tuple(sentences.split(text)),
                 lead_in=self.lead_in(start) if text[:1].islower() else "",
+                page=bisect_right(self.doc.pages, first_line),
+                last_page=bisect_right(self.doc.pages, last_line),
             )
         )
 

@@ -162,7 +162,7 @@ def format_answer(result: Answer) -> str:
         lines.append("Passages:")
     for rank, passage in enumerate(result.passages, start=1):
         heading = f" ({passage.heading})" if passage.heading else ""
-        lines.append(f"{rank:>3}. {passage.citation}{heading}  score {passage.score:.4f}")
+        lines.append(f"{rank:>3}. {passage.label}{heading}  score {passage.score:.4f}")
         lines.extend(f"     {line}" for line in _marked(passage.text, passage.highlights).split("\n"))
     return shown("\n".join(lines)) + "\n"
 

@@ -139,15 +139,16 @@ def read(note: NoteFile) -> tuple[Document | None, list[str]]:
     except OSError as exc:
         return None, [str(Skipped(note.source, f"cannot be read ({exc.strerror or exc})"))]
     digest = hashlib.sha256(data).hexdigest()
+    pages: tuple[int, ...] = ()
     if note.path.suffix.lower() in PDF_SUFFIXES:
-        text, warnings = _pdf_text(note.source, data)
+        text, pages, warnings = _pdf_text(note.source, data)
     else:
         text, warnings = decode_text(note.source, data)
     if text is None:
         return None, warnings
     if not text.strip():
         return None, [*warnings, str(Skipped(note.source, "empty file"))]
-    return Document(note.source, normalise_newlines(text), digest), warnings
+    return Document(note.source, normalise_newlines(text), digest, pages), warnings
 
 
 def _utf8(name: str) -> bool:
@@ -193,8 +194,8 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _pdf_text(source: str, data: bytes) -> tuple[str | None, list[str]]:
-    """A PDF's text: its pages' text, one after the other."""
+def _pdf_text(source: str, data: bytes) -> tuple[str | None, tuple[int, ...], list[str]]:
+    """A PDF's text: its pages' text, one after the other, and the line each page starts on."""
     import io
 
     from pypdf import PdfReader
@@ -202,13 +203,16 @@ def _pdf_text(source: str, data: bytes) -> tuple[str | None, list[str]]:
     try:
         with _quiet("pypdf"):  # its log lines on a damaged file repeat what the warning below says
             reader = PdfReader(io.BytesIO(data))
-            pages = [page.extract_text() or "" for page in reader.pages]
+            pages = [normalise_newlines(page.extract_text() or "") for page in reader.pages]
     except Exception as exc:  # pypdf raises many types on damaged files
-        return None, [str(Skipped(source, f"unreadable PDF ({type(exc).__name__}: {exc})"))]
+        return None, (), [str(Skipped(source, f"unreadable PDF ({type(exc).__name__}: {exc})"))]
     text = "\n".join(pages)
     if not text.strip():
-        return None, [str(Skipped(source, "PDF has no extractable text (scanned images?)"))]
-    return text, []
+        return None, (), [str(Skipped(source, "PDF has no extractable text (scanned images?)"))]
+    starts = [1]
+    for page in pages[:-1]:
+        starts.append(starts[-1] + page.count("\n") + 1)
+    return text, tuple(starts), []
 
 
 @contextmanager

@@ -38,6 +38,7 @@ def joined(first: Chunk, second: Chunk) -> Chunk:
         end_line=second.end_line,
         end=second.end,
         heading=" > ".join(common) or None,
+        last_page=second.last_page,
     )
 
 
@@ -92,7 +93,7 @@ def _ordered(spans: list[Chunk], i: int, j: int, limit: int) -> tuple[int, int] 
 def _passage(span: Chunk, parts: list[Passage], shifts: list[int]) -> Passage:
     highlights = sorted((a + shift, b + shift) for part, shift in zip(parts, shifts) for a, b in part.highlights)
     score = max(p.score for p in parts)
-    return Passage(span.text, span.source, span.start_line, span.end_line, span.heading, score, tuple(highlights))
+    return replace(Passage.from_chunk(span, score), highlights=tuple(highlights))
 
 
 def _moved(sentence: Sentence, place: Place) -> Sentence:

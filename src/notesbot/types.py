@@ -18,6 +18,7 @@ class Document:
     source: str
     text: str
     sha256: str
+    pages: tuple[int, ...] = ()  # for a PDF, the line each page starts on (1-based); empty for text notes
 
     @property
     def lines(self) -> list[str]:
@@ -60,6 +61,8 @@ class Chunk:
     context: str = ""
     sentences: tuple[tuple[int, int], ...] = ()
     lead_in: str = ""
+    page: int = 0  # for a PDF, the page the span starts on, and the one it ends on (0: not a PDF)
+    last_page: int = 0
 
     @property
     def embed_text(self) -> str:
@@ -115,11 +118,25 @@ class Passage:
     heading: str | None
     score: float
     highlights: tuple[tuple[int, int], ...] = ()
+    page: int = 0  # for a PDF, the pages the passage starts and ends on (0: not a PDF); not in the JSON
+    last_page: int = 0
 
     @property
     def citation(self) -> str:
         span = f"{self.start_line}" if self.start_line == self.end_line else f"{self.start_line}-{self.end_line}"
         return f"{self.source}:{span}"
+
+    @property
+    def pages(self) -> str:
+        """For a PDF, the page or pages the passage is on ("p. 3", "pp. 3-4"); "" for a text note."""
+        if not self.page:
+            return ""
+        return f"p. {self.page}" if self.last_page <= self.page else f"pp. {self.page}-{self.last_page}"
+
+    @property
+    def label(self) -> str:
+        """The citation as people read it, with a PDF's pages ("notes.pdf:40-45, p. 3")."""
+        return f"{self.citation}, {self.pages}" if self.pages else self.citation
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,7 +151,16 @@ class Passage:
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, score: float) -> Passage:
-        return cls(chunk.text, chunk.source, chunk.start_line, chunk.end_line, chunk.heading, float(score))
+        return cls(
+            chunk.text,
+            chunk.source,
+            chunk.start_line,
+            chunk.end_line,
+            chunk.heading,
+            float(score),
+            page=chunk.page,
+            last_page=chunk.last_page,
+        )
 
 
 @dataclass(frozen=True)

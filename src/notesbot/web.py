@@ -111,7 +111,7 @@ def cite_chip(passage: Passage, number: int | None, focus: tuple[int, int] | Non
     HTML sanitiser drops ``data-*`` attributes.
     """
     first, last = focus or (passage.start_line, passage.end_line)
-    label = f"{number}" if number is not None else esc(passage.citation)
+    label = f"{number}" if number is not None else esc(passage.label)
     target = f"#nb-cite/{quote(passage.source, safe='')}/{passage.start_line}/{passage.end_line}/{first}/{last}"
     return (
         f'<a class="nb-cite" href="{esc(target)}" role="button" '
@@ -168,7 +168,7 @@ def answer_points(result: Answer) -> list[str]:
 
 def abstention_html(result: Answer) -> str:
     items = "".join(
-        f"<li>{cite_chip(p, i + 1)} {esc(p.citation)}{heading_html(p)}</li>" for i, p in enumerate(result.passages[:3])
+        f"<li>{cite_chip(p, i + 1)} {esc(p.label)}{heading_html(p)}</li>" for i, p in enumerate(result.passages[:3])
     )
     closest = f'<p>Closest matches:</p><ul class="nb-closest">{items}</ul>' if items else ""
     return (
@@ -216,7 +216,8 @@ def source_card(passage: Passage, number: int) -> str:
     head = (
         f'<div class="nb-card-head"><span class="nb-num">{number}</span> <span class="nb-file">'
         f'{esc(passage.source)}</span> <span class="nb-lines">{span_label(passage.start_line, passage.end_line)}'
-        f'</span><span class="nb-score">score {passage.score:.3f}</span></div>'
+        f'{", " + passage.pages if passage.pages else ""}</span><span class="nb-score">score {passage.score:.3f}'
+        "</span></div>"
     )
     crumbs = f'<div class="nb-crumb-row">{heading_html(passage)}</div>' if passage.heading else ""
     return (

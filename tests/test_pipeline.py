@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import notesbot
-from notesbot import NotesBot, corpus, index, pipeline
+from notesbot import NotesBot, corpus, index, late, pipeline
 from notesbot.config import Settings, settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
 from notesbot.pipeline import _spanned_years
@@ -307,3 +307,18 @@ def test_joined_passages_still_fill_k_places(tmp_path: Path, fake: FakeEmbedder)
     for k in (3, 5, 8):
         assert len(bot.search("treaty land Germany", k=k, mode="bm25")) == k
         assert len(bot.ask("what land did the treaty take from Germany?", k=k).passages) == k
+
+
+def test_a_new_token_projection_remakes_every_token_vector(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored token vectors went through the late module's projection: a new version of it rebuilds them all,
+    while the plain vectors, which depend on model and text alone, are reused."""
+    first = TokenFakeEmbedder()
+    NotesBot(notes, tmp_path / "idx", embedder=first).update()
+    monkeypatch.setattr(late, "LATE_VERSION", f"{late.LATE_VERSION}-new")
+    again = TokenFakeEmbedder()
+    bot = NotesBot(notes, tmp_path / "idx", embedder=again)
+    report = bot.update()
+    assert sorted(again.token_calls) == sorted(first.token_calls)  # every chunk's token vectors made again
+    assert again.calls == [] and report.reused > 0  # sentence vectors reused

@@ -279,11 +279,14 @@ class NotesBot:
         sentence_keys = [self._keys(group) for group in sentence_texts]
         flat_keys = keys + [k for group in sentence_keys for k in group]
         flat_texts = texts + [t for group in sentence_texts for t in group]
-        late_todo = self._late_todo(stored, keys, texts)
+        # token vectors pass through the late module's fixed projection: reused only under the same version
+        same_late = stored is not None and stored.manifest.chunker.get("late") == self.chunker().get("late")
+        token_store = stored if same_late else None
+        late_todo = self._late_todo(token_store, keys, texts)
         cache = _vector_cache(stored)
         todo = len(late_todo or []) + len({k for k in flat_keys if k not in cache} - {k for k, _ in late_todo or []})
         step = _steps(progress, todo)  # one count over both passes of the model: one progress bar
-        counts, tokens, pooled = self._tokens(stored, keys, late_todo, step)
+        counts, tokens, pooled = self._tokens(token_store, keys, late_todo, step)
         vectors = self._vectors(cache, flat_keys, flat_texts, report, step, pooled)
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}

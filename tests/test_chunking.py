@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from notesbot import corpus
@@ -149,6 +149,7 @@ def test_any_text_chunks_to_exact_spans(text: str, max_chars: int) -> None:
     ),
     st.integers(min_value=20, max_value=120),
 )
+@example(["the war went on"] * 4 + ["K said no,", "and on.", "the war went on"], 64)  # scraps in a row
 def test_split_pieces_are_ordered_and_at_most_one_and_a_half_times_the_size(words: list[str], max_chars: int) -> None:
     text = " ".join(words).strip()
     pieces = split_text(text, max_chars)

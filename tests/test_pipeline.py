@@ -172,6 +172,17 @@ def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, 
     assert partly_known.signals["unknown_names"] == 2.0  # "Sino-Indian" and "1962"
 
 
+def test_a_number_written_in_words_is_no_unknown_name(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """The notes' "Twenty-One Demands" are indexed as 21; "Twenty One" in a question is that number too, not
+    the unknown names "Twenty" and "One"."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "japan.txt").write_text("The Twenty-One Demands were issued by Japan to China in 1915.\n", "utf-8")
+    bot = NotesBot(notes, tmp_path / "index", embedder=fake)
+    for question in ("What were the Twenty One Demands?", "What were the Twenty-One Demands?"):
+        assert bot.ask(question).signals["unknown_names"] == 0.0
+
+
 def test_a_year_inside_a_range_the_notes_name_is_not_unknown() -> None:
     assert _spanned_years("why was 1956 important?", "1.2 1954-57 significant") == {"1956"}
     assert _spanned_years("what happened in 1958?", "4.1 During 58, differences emerged") == {"1958"}
@@ -322,3 +333,18 @@ def test_a_new_token_projection_remakes_every_token_vector(
     report = bot.update()
     assert sorted(again.token_calls) == sorted(first.token_calls)  # every chunk's token vectors made again
     assert again.calls == [] and report.reused > 0  # sentence vectors reused
+
+
+def test_an_embedder_that_lends_its_methods_still_gives_token_vectors(notes: Path, tmp_path: Path) -> None:
+    """Whether token vectors are kept is asked of the embedder itself, so a wrapper that passes calls on to
+    another embedder (``__getattr__``) keeps late interaction."""
+
+    class Wrapper:
+        def __init__(self, inner: TokenFakeEmbedder) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    bot = NotesBot(notes, tmp_path / "idx", embedder=Wrapper(TokenFakeEmbedder()))  # type: ignore[arg-type]
+    assert bot.ensure_index().has_tokens

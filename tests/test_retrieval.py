@@ -158,5 +158,8 @@ def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: 
     assert retrieval.terms("one plate slides under another") == ["one", "plate", "slide", "under", "anoth"]
     assert retrieval.terms("Twenty-One Demands, forty two ships") == retrieval.terms("21 Demands, 42 ships")
     assert retrieval.terms("twenty, one by one") == ["20", "one", "one"]
+    for wrapped in ("Twenty\nOne Demands", "twenty-\none demands", "twenty  one demands", "twenty\u2013one demands"):
+        assert retrieval.terms(wrapped) == ["21", "demand"]  # as the question "twenty one demands" reads
+    assert retrieval.terms("twenty\n\none") == ["20", "one"]  # a blank line parts them
     idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
     assert "united 2 powerful armies" in idx.chunks[retrieval.bm25(idx, "two powerful armies", 1)[0].chunk].text

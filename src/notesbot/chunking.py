@@ -41,7 +41,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 12, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 13, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -330,7 +330,7 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
         spans.append((start, start + len(piece)))
         cursor = start + len(piece)
     mended = _mend_breaks(text, spans, max_chars + max_chars // TAIL_SHARE)
-    return _join_scraps(text, mended, max_chars // TAIL_SHARE)
+    return _join_scraps(text, mended, max_chars // TAIL_SHARE, max_chars * 3 // 2)
 
 
 def _mend_breaks(text: str, spans: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
@@ -358,13 +358,14 @@ def _straddling(text: str, a1: int, a2: int, b2: int) -> tuple[int, int] | None:
     return next(((a1 + x, a1 + y) for x, y in sentences.split(text[a1:b2]) if x < a2 - a1 < y), None)
 
 
-def _join_scraps(text: str, spans: list[tuple[int, int]], least: int) -> list[tuple[int, int]]:
+def _join_scraps(text: str, spans: list[tuple[int, int]], least: int, most: int) -> list[tuple[int, int]]:
     """``spans`` with each piece shorter than ``least`` characters (the last sentence or two of a line, cut
-    off by the size limit) joined to the piece before it on the same line. A piece is then at most 1.5 times
-    the size limit: 1.25 times after ``_mend_breaks``, and a scrap of a quarter more."""
+    off by the size limit) joined to the piece before it on the same line while that stays within ``most``
+    characters (1.5 times the size limit: 1.25 times after ``_mend_breaks``, and a scrap of a quarter more;
+    several scraps in a row do not all join one piece)."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
-        if out and end - start < least and "\n" not in text[out[-1][1] : start]:
+        if out and end - start < least and "\n" not in text[out[-1][1] : start] and end - out[-1][0] <= most:
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))

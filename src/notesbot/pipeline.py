@@ -23,7 +23,7 @@ from .config import (
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
-from .text import content_hash, terms
+from .text import content_hash, merge_numbers, terms
 from .types import Answer, Chunk, Passage
 
 Progress = Callable[[int, int], None]
@@ -317,8 +317,8 @@ class NotesBot:
         """The chunks (content key, text) whose token vectors must be made, none when ``old`` has them all;
         None when no token vectors are kept: late interaction off, an embedder that gives none, or more than
         DEFAULT_LATE_MAX_CHUNKS chunks."""
-        kind = type(self._embedder) if self._embedder is not None else SentenceTransformerEmbedder  # not loaded yet
-        if not self.settings.late or not hasattr(kind, "encode_tokens") or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
+        embedder = self._embedder if self._embedder is not None else SentenceTransformerEmbedder  # not loaded
+        if not self.settings.late or not hasattr(embedder, "encode_tokens") or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
             return None
         cache = _token_cache(old)
         return sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
@@ -611,7 +611,7 @@ NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’-]+|\d{3,})")
 def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:
     """How many of the question's names and numbers (capitalised words not at its start, long numbers)
     the notes never mention, capped at 2; years in ``spanned`` count as mentioned."""
-    names = {m.group(1) for m in NAME.finditer(question.strip())} - spanned
+    names = {m.group(1) for m in NAME.finditer(merge_numbers(question).strip())} - spanned
     vocabulary = idx.bm25.vocab_dict
     missing = [n for n in names if not all(t in vocabulary for t in terms(n))]
     return float(min(2, len(missing)))

@@ -70,7 +70,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 4  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 5  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -115,18 +115,23 @@ def without_outline_numbers(text: str) -> str:
 
 TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 UNITS = "one|two|three|four|five|six|seven|eight|nine"
-# "twenty-one" and "twenty one" are one number, 21, not "20 one"
-COMPOUND = re.compile(rf"\b({TENS})[- ]({UNITS})\b")
+# "twenty-one", "Twenty One" and "twenty-" at a line's end before "one" are one number, 21, not "20 one"
+COMPOUND = re.compile(rf"\b({TENS})[ \t]*(?:[-\u2010\u2013][ \t]*\n?|\n|[ \t])[ \t]*({UNITS})\b", re.IGNORECASE)
 UNIT_VALUES = {w: str(n) for n, w in enumerate(UNITS.split("|"), 1)}
 
 
+def merge_numbers(text: str) -> str:
+    """``text`` with each compound number word ("twenty-one") written in digits ("21")."""
+    return COMPOUND.sub(_compound, text)
+
+
 def _compound(match: re.Match[str]) -> str:
-    return str(int(NUMBERS[match.group(1)]) + int(UNIT_VALUES[match.group(2)]))
+    return str(int(NUMBERS[match.group(1).lower()]) + int(UNIT_VALUES[match.group(2).lower()]))
 
 
 def terms(text: str) -> list[str]:
     """Stemmed, stop-word-free terms, number words as digits: what BM25 indexes and matches."""
-    kept = [NUMBERS.get(w, w) for w in words(COMPOUND.sub(_compound, text.lower())) if w not in STOPWORDS]
+    kept = [NUMBERS.get(w, w) for w in words(merge_numbers(text)) if w not in STOPWORDS]
     return _stemmer().stemWords(kept) if kept else []
 
 
@@ -144,4 +149,13 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-__all__ = ["ANALYZER_VERSION", "NUMBERS", "STOPWORDS", "content_hash", "terms", "without_outline_numbers", "words"]
+__all__ = [
+    "ANALYZER_VERSION",
+    "NUMBERS",
+    "STOPWORDS",
+    "content_hash",
+    "merge_numbers",
+    "terms",
+    "without_outline_numbers",
+    "words",
+]

@@ -281,12 +281,12 @@ class NotesBot:
         flat_texts = texts + [t for group in sentence_texts for t in group]
         # token vectors pass through the late module's fixed projection: reused only under the same version
         same_late = stored is not None and stored.manifest.chunker.get("late") == self.chunker().get("late")
-        token_store = stored if same_late else None
-        late_todo = self._late_todo(token_store, keys, texts)
+        token_cache = _token_cache(stored if same_late else None)
+        late_todo = self._late_todo(token_cache, keys, texts)
         cache = _vector_cache(stored)
         todo = len(late_todo or []) + len({k for k in flat_keys if k not in cache} - {k for k, _ in late_todo or []})
         step = _steps(progress, todo)  # one count over both passes of the model: one progress bar
-        counts, tokens, pooled = self._tokens(token_store, keys, late_todo, step)
+        counts, tokens, pooled = self._tokens(token_cache, keys, late_todo, step)
         vectors = self._vectors(cache, flat_keys, flat_texts, report, step, pooled)
         report.chunks = len(chunks)
         model = {**self.model_identity(), "dim": int(vectors.shape[1])}
@@ -313,25 +313,30 @@ class NotesBot:
         )
         return index.save(self.settings.index, manifest, contents)
 
-    def _late_todo(self, old: Index | None, keys: list[str], texts: list[str]) -> list[tuple[str, str]] | None:
-        """The chunks (content key, text) whose token vectors must be made, none when ``old`` has them all;
+    def _late_todo(
+        self, cache: dict[str, np.ndarray], keys: list[str], texts: list[str]
+    ) -> list[tuple[str, str]] | None:
+        """The chunks (content key, text) whose token vectors must be made, none when ``cache`` has them all;
         None when no token vectors are kept: late interaction off, an embedder that gives none, or more than
         DEFAULT_LATE_MAX_CHUNKS chunks."""
         embedder = self._embedder if self._embedder is not None else SentenceTransformerEmbedder  # not loaded
         if not self.settings.late or not hasattr(embedder, "encode_tokens") or len(keys) > DEFAULT_LATE_MAX_CHUNKS:
             return None
-        cache = _token_cache(old)
         return sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
 
     def _tokens(
-        self, old: Index | None, keys: list[str], todo: list[tuple[str, str]] | None, step: Callable[[int], None]
+        self,
+        stored: dict[str, np.ndarray],
+        keys: list[str],
+        todo: list[tuple[str, str]] | None,
+        step: Callable[[int], None],
     ) -> tuple[list[int], np.ndarray, dict[str, np.ndarray]]:
-        """Each chunk's stored token vectors (late interaction), reused from ``old`` by content key and made for
-        ``todo``, and the sentence vectors of the chunks embedded for them (the same pass of the model gives
+        """Each chunk's token vectors (late interaction), ``stored`` ones by content key and those of ``todo``
+        made now, and the sentence vectors of the chunks embedded for them (the same pass of the model gives
         both); none when ``todo`` is None (see ``_late_todo``)."""
         if todo is None:
             return [], np.zeros((0, 0), dtype=np.int8), {}
-        cache, pooled = _token_cache(old), {}
+        cache, pooled = dict(stored), {}
         for begin in range(0, len(todo), TOKEN_SLICE):  # full-size token vectors of a slice at a time
             part = todo[begin : begin + TOKEN_SLICE]
             encode = getattr(self.embedder, "encode_tokens")  # noqa: B009 - the Embedder protocol has no such method

@@ -19,6 +19,7 @@ from notesbot.answer import (
     with_claim,
     with_consequence,
     with_continuation,
+    with_prompt,
     with_reason,
 )
 from notesbot.types import Passage
@@ -404,3 +405,33 @@ def test_the_chosen_evidence_stays_in_the_answer_whatever_claims_and_continuatio
     ]
     answer = compose("what was K accused of?", [notes], cands, SURE)
     assert answer.answer is not None and "Also, accused K." in answer.answer
+
+
+ASSIGNMENT = Passage(
+    "Jason Gordon 2023\n\nPlease explain the origins of the alliance. Was it natural? Explain the factors. Why did"
+    " Mao join it?",
+    "essay.txt",
+    1,
+    3,
+    None,
+    0.9,
+)
+
+
+def test_a_question_about_the_assignment_is_answered_with_the_assignment_in_order() -> None:
+    text, spans, start = ASSIGNMENT.text, [], 0
+    for piece in (
+        "Jason Gordon 2023",
+        "Please explain the origins of the alliance.",
+        "Was it natural?",
+        "Explain the factors.",
+        "Why did Mao join it?",
+    ):
+        start = text.index(piece, start)
+        spans.append((start, start + len(piece)))
+    cands = [Candidate(0, a, b, 1 if i == 0 else 3, 0.5 + i / 10, 0.0, asks=i > 0) for i, (a, b) in enumerate(spans)]
+    best = cands[2]  # "Was it natural?" matches best; the assignment is read from its start
+    words = [text[c.start : c.end] for c in with_prompt("what question was the essay answering?", cands, [best])]
+    assert words == ["Please explain the origins of the alliance.", "Was it natural?", "Explain the factors."]
+    assert with_prompt("was the alliance natural?", cands, [best]) == [best], "only a question about the asking"
+    assert with_prompt("what was the essay question?", cands, [cands[0]]) == [cands[0]], "only from a prompt"

@@ -6,7 +6,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from notesbot import corpus
-from notesbot.chunking import chunk_document, is_prompt, is_prompt_chunk, parent_point, split_text
+from notesbot.chunking import about_asking, chunk_document, is_prompt, is_prompt_chunk, parent_point, split_text
 from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.text import content_hash
 from notesbot.types import Chunk, Document
@@ -262,6 +262,19 @@ def test_a_chunk_of_mostly_questions_is_a_prompt_chunk() -> None:
     texts = (prompt, answer, qa)
     chunks = [c for text in texts for c in chunk_document(Document("a.txt", text, content_hash(text)))]
     assert [is_prompt_chunk(c) for c in chunks] == [True, False, False], "a question answered after it is no prompt"
+
+
+def test_a_question_about_what_the_notes_ask_is_told_apart() -> None:
+    for question in (
+        "What question was the essay written to answer?",
+        "what was the essay prompt?",
+        "Did the assignment ask whether the alliance was natural?",
+        "which questions does the essay set out to answer",
+    ):
+        assert about_asking(question), question
+    assert about_asking("what was the essay question about the origins of the alliance?")
+    for question in ("how did the question of who leads the communist world cause friction?", "why did M ask K?"):
+        assert not about_asking(question), question
 
 
 def test_parent_point_is_the_outline_point_one_level_up_in_the_text() -> None:

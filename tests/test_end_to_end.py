@@ -183,6 +183,15 @@ def test_the_essay_assignment_is_not_taken_for_an_answer(bot: NotesBot) -> None:
         assert result.answer and "?" not in result.answer, (question, result.answer)
 
 
+def test_a_question_about_the_essay_question_is_answered_with_the_assignment(bot: NotesBot) -> None:
+    result = bot.ask("Which question about the Sino-Soviet alliance was the essay written to answer?")
+    assert result.passages[0].text.startswith("Jason Gordon"), result.passages[0]
+    assert result.answer is not None and result.answer.startswith("Please explain the political origins"), result
+    assert "To what extent" in result.answer and result.answer.endswith("[sino-soviet-alliance-origins-essay.txt:3]")
+    other = bot.ask("What questions did the Taiwan crisis raise for Khrushchev?")  # "questions" of another kind
+    assert other.answer and "Taiwan" in other.answer and "Jason Gordon" not in other.passages[0].text, other
+
+
 def test_a_point_made_in_several_sentences_is_answered_whole(bot: NotesBot) -> None:
     answer = bot.ask("what did K offer M to stop attacking Taiwan?").answer or ""
     assert "nuclear secrets" in answer and "Even offered to send China a sample bomb" in answer, answer

@@ -115,6 +115,8 @@ def test_prompts_and_passages_about_another_time_go_last(notes: Path, tmp_path: 
         for h in moved[first_late:]
     )
     assert any("1954-57" in idx.chunks[h.chunk].embed_text for h in moved[:first_late])
+    asked = retrieval.demote(idx, "what question was the essay written to answer?", hits)
+    assert asked == hits, "a question about the essay's question leaves the prompt in its place"
     counted = retrieval.demote(idx, "why did the USSR withdraw 1390 experts?", hits)
     assert [h.chunk for h in counted] == [h.chunk for h in hits if h.chunk not in prompts] + prompts, (
         "years no passage names (a count) move nothing"

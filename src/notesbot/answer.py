@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .chunking import parent_point
+from .chunking import about_asking, parent_point
 from .config import (
     DEFAULT_ABSTAIN_BELOW,
     DEFAULT_ANSWER_SENTENCES,
@@ -39,6 +39,7 @@ class Candidate:
     echo: float = 0.0
     fit: float = 1.0
     title: bool = False
+    asks: bool = False  # a question or instruction of the notes, like an essay's assignment
 
     @property
     def score(self) -> float:
@@ -260,6 +261,20 @@ def _reason_before_conclusion(
     return chosen
 
 
+def with_prompt(question: str, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+    """For a question about what the notes ask ("What question was the essay written to answer?") whose best
+    sentence is a question or instruction of the notes, the whole prompt from its first sentence, in order,
+    as far as the limit allows: an assignment is read as a whole, not as its best-matching sentence."""
+    if not chosen or not chosen[0].asks or not about_asking(question):
+        return chosen
+    run = [chosen[0]]
+    while (before := _neighbour(candidates, run[0], after=False)) is not None and before.asks:
+        run.insert(0, before)
+    while (after := _neighbour(candidates, run[-1], after=True)) is not None and after.asks:
+        run.append(after)
+    return run[:DEFAULT_ANSWER_SENTENCES]
+
+
 def with_consequence(
     question: str, passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
 ) -> list[Candidate]:
@@ -379,7 +394,7 @@ def compose(
 ) -> Answer:
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
-    chosen = with_reason(question, passages, candidates, select(candidates))
+    chosen = with_prompt(question, candidates, with_reason(question, passages, candidates, select(candidates)))
     chosen = with_consequence(question, passages, candidates, chosen)
     chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))
     if not chosen or sure < abstain_below:
@@ -437,5 +452,6 @@ __all__ = [
     "select",
     "type_match",
     "with_consequence",
+    "with_prompt",
     "with_reason",
 ]

@@ -144,6 +144,16 @@ def is_prompt(sentence: str) -> bool:
     return bool(PROMPT.search(sentence.strip()))
 
 
+# a question about what a document asks ("What question was the essay written to answer?", "What was the
+# assignment?"), not "the question of who leads"
+ABOUT_ASKING = re.compile(r"\b(assignment|prompt)s?\b|\bquestions?\b(?!\s+of\b)", re.IGNORECASE)
+
+
+def about_asking(question: str) -> bool:
+    """Whether a question asks what the notes ask: their essay question, assignment or prompt."""
+    return bool(ABOUT_ASKING.search(question))
+
+
 def is_prompt_chunk(chunk: Chunk) -> bool:
     """Whether a chunk is questions or instructions, like an essay's assignment at its top: most of its text
     asks, and nothing after its first question tells (notes in "Q: ... A: ..." form answer)."""

@@ -36,7 +36,9 @@ ASKING = frozenset(terms("tell me about explain describe please give summarise s
 GENERIC = frozenset(
     terms(
         "list summary overview happen happened happening incident event episode affair thing things situation "
-        "story deal stuff"
+        "story deal stuff "
+        # words about the notes themselves, not what they say: "What question was the essay written to answer?"
+        "essay essays notes note writer author assignment prompt question ask asks asked"
     )
 )
 CHUNKER_MISMATCH = "other chunker settings"
@@ -546,6 +548,7 @@ class NotesBot:
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
         candidates = []
+        prompts = not chunking.about_asking(found.question)  # else a prompt's sentences restate the question
         for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
             rows: list[int | None] = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
@@ -557,6 +560,7 @@ class NotesBot:
                 evidence = sentence_terms | set(terms(gloss.expand(chunk.subject_of(start))))
                 lexical = sum(weights.get(t, 0.0) for t in q_terms & evidence) / total
                 line = chunk.start_line + chunk.text.count("\n", 0, start)
+                asks = chunking.is_prompt(chunk.text[start:end])
                 candidates.append(
                     answering.Candidate(
                         rank,
@@ -568,9 +572,12 @@ class NotesBot:
                         sentence_terms,
                         echo=answering.echo(q_terms, sentence_terms),
                         fit=answering.type_match(found.question, [expanded]),
-                        title=chunking.is_title(chunk.text, start) or chunking.is_prompt(chunk.text[start:end]),
+                        title=chunking.is_title(chunk.text, start) or (prompts and asks),
+                        asks=asks,
                     )
                 )
+        if not prompts and any(c.asks for c in candidates):  # the notes' own questions are the kind asked for
+            candidates = [c if c.asks else replace(c, fit=0.0) for c in candidates]
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
         spanned = _spanned_years(found.question, top_text)
         signals = answering.Signals(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import dates, late
-from .chunking import is_prompt_chunk
+from .chunking import about_asking, is_prompt_chunk
 from .config import (
     DEFAULT_CANDIDATES,
     DEFAULT_DENSE_WEIGHT,
@@ -162,13 +162,17 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     prompt), which restates what is asked; and, when the question names years ("in 1958", "the mid-1950s")
     and some hit names one of them, a chunk about another time, whose text and breadcrumb name years and none
     in the question's. Chunks naming no year are not moved for time. Scores are kept.
+
+    A question about what the notes ask ("What question was the essay written to answer?") leaves the prompts
+    in their place.
     """
     asked = dates.question_span(question)
     named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
     fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
     timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
+    prompts = not about_asking(question)  # else the prompts are what is asked about
     late = [
-        is_prompt_chunk(index.chunks[h.chunk]) or (timed and bool(spans) and not fit)
+        (prompts and is_prompt_chunk(index.chunks[h.chunk])) or (timed and bool(spans) and not fit)
         for h, spans, fit in zip(hits, named, fits)
     ]
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]

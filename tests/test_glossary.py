@@ -104,6 +104,7 @@ def test_index_uses_the_glossary_and_rebuilds_when_the_user_file_changes(tmp_pat
     (corpus / "glossary.toml").write_text('[terms]\nTER = "the ER"\n')
     assert not bot.is_current()
     fake.calls.clear()
-    bot.update()
+    report = bot.update()
+    assert "0 added, 0 changed, 0 removed, glossary.toml changed;" in report.summary(), report.summary()
     assert any("TER (the ER)" in text for text in fake.calls)
     assert all("TER (The Endoplasmic" not in text for text in fake.calls)

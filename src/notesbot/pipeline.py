@@ -57,13 +57,14 @@ class BuildReport:
     reused: int = 0
     chunks: int = 0
     rebuilt: bool = False
+    glossary: bool = False  # the user's glossary.toml changed, and with it every note's expansions
     notices: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: dict[str, list[int]] = field(default_factory=dict)  # unreadable notes: size, mtime_ns
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.rebuilt)
+        return bool(self.added or self.changed or self.removed or self.rebuilt or self.glossary)
 
     def summary(self) -> str:
         """One line for people; a rebuild (every note chunked again) is not reported as notes added."""
@@ -73,6 +74,8 @@ class BuildReport:
             if self.rebuilt
             else f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
         )
+        if self.glossary and not self.rebuilt:
+            what += f", {glossary.GLOSSARY_FILE} changed"
         return (
             f"{self.chunks} chunks from {files} files: {what}; "
             f"{self.embedded} texts embedded (passages and their sentences), {self.reused} reused"
@@ -228,9 +231,10 @@ class NotesBot:
             (report.changed if entry else report.added).append(note.source)
             chunks.extend(chunking.chunk_document(doc, self.settings.chunk_chars))
         report.removed = sorted(set(old_files) - set(files))
+        report.glossary = old is not None and self._extra_files() != old.manifest.extra_files
         if not files:
             raise CorpusError(f"no readable .txt, .md or .pdf notes in {self.settings.corpus}: add some notes there")
-        if old is not None and not report.changed_anything and self._extra_files() == old.manifest.extra_files:
+        if old is not None and not report.changed_anything:
             report.reused, report.chunks = len(set(old.keys).union(*old.contents.sentence_keys)), len(chunks)
             if (files, report.skipped) != (old.manifest.files, old.manifest.skipped):
                 return self._restamp(old, files, report.skipped)

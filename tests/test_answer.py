@@ -92,6 +92,8 @@ def test_type_match() -> None:
     assert type_match("When did K propose it?", ["July 1958 - K proposed joint control"]) == 1.0
     assert type_match("how many died?", ["Many people suffered"]) == 0.0
     assert type_match("how many armies?", ["it united 2 powerful armies"]) == 1.0
+    assert type_match("how much money did the US give Japan?", ["sending $1 billion of aid to Japan"]) == 1.0
+    assert type_match("how much money did the US give Japan?", ["sending 1 billion tanks to Japan"]) == 0.0
     assert type_match("Why did he?", []) == 1.0
     assert type_match("how many soviet experts?", ["Sino-Soviet relations in 1958"]) == 0.0  # a year is no count
     assert type_match("how many tons?", ["$1 billion of aid"]) == 0.0  # a count of something else

@@ -170,6 +170,9 @@ def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, 
     partly_known = bot.ask("How did the Sino-Indian war of 1962 change things?")  # Sino- is known, Indian is not
     assert on_topic.signals["unknown_names"] == 0.0
     assert partly_known.signals["unknown_names"] == 2.0  # "Sino-Indian" and "1962"
+    derived = bot.ask("What did Russia and America think of Taiwan?")  # the notes say "Russian", "American"
+    assert derived.signals["unknown_names"] == 0.0
+    assert bot.ask("What did Canada and Peru think of Taiwan?").signals["unknown_names"] == 2.0
 
 
 def test_a_number_written_in_words_is_no_unknown_name(tmp_path: Path, fake: FakeEmbedder) -> None:

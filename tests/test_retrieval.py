@@ -163,5 +163,7 @@ def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: 
     for wrapped in ("Twenty\nOne Demands", "twenty-\none demands", "twenty  one demands", "twenty\u2013one demands"):
         assert retrieval.terms(wrapped) == ["21", "demand"]  # as the question "twenty one demands" reads
     assert retrieval.terms("twenty\n\none") == ["20", "one"]  # a blank line parts them
+    assert retrieval.terms("Jan 59, Sept, aug") == retrieval.terms("January 59, September, August")
+    assert retrieval.terms("they may march") == ["may", "march"], "verbs that are months stay as they are"
     idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
     assert "united 2 powerful armies" in idx.chunks[retrieval.bm25(idx, "two powerful armies", 1)[0].chunk].text

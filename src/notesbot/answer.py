@@ -92,6 +92,8 @@ FOCUS_WORDS = 3  # words after "how many" that name what is counted
 AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts
+CURRENCY = "$£€"
+MONEY = frozenset(terms("money cash dollars pounds euros funds funding spending"))  # what an amount in $ counts
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Expected:
         return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
 
     def _counts_focus(self, sentence: str, start: int) -> bool:
-        if not self.focus:
+        if not self.focus or (self.focus & MONEY and sentence[start] in CURRENCY):
             return True
         after = terms(" ".join(sentence[start:].split()[: NEAR + 1]))
         return bool(self.focus & set(after))

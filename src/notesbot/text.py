@@ -70,7 +70,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 5  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 6  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -129,9 +129,26 @@ def _compound(match: re.Match[str]) -> str:
     return str(int(NUMBERS[match.group(1).lower()]) + int(UNIT_VALUES[match.group(2).lower()]))
 
 
+# a month's short form read as the month ("Jan 59" is "January 1959"); not "may", "mar" or "march", also verbs
+MONTHS = {
+    "jan": "january",
+    "feb": "february",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed, stop-word-free terms, number words as digits: what BM25 indexes and matches."""
-    kept = [NUMBERS.get(w, w) for w in words(merge_numbers(text)) if w not in STOPWORDS]
+    """Stemmed, stop-word-free terms, number words as digits and short month names whole: what BM25 indexes
+    and matches."""
+    kept = [NUMBERS.get(w) or MONTHS.get(w, w) for w in words(merge_numbers(text)) if w not in STOPWORDS]
     return _stemmer().stemWords(kept) if kept else []
 
 

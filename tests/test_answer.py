@@ -22,6 +22,7 @@ from notesbot.answer import (
     with_prompt,
     with_reason,
 )
+from notesbot.text import terms
 from notesbot.types import Passage
 
 P0 = Passage("2.1 was a rejection of the Soviet model\n2.1.1 It relied on peasants", "notes.txt", 9, 10, "2 TGLF", 0.9)
@@ -117,6 +118,14 @@ def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() ->
     answers = Candidate(0, 11, 30, 1, 0.66, 0.6, frozenset({"mao", "own", "path"}), echo=0.0)
     assert echo(set(question), question) == 1.0 and echo(set(question), answers.terms) == 0.0
     assert select([restated, answers])[0] == answers
+
+
+def test_a_restatement_in_other_forms_of_the_question_words_is_an_echo() -> None:
+    """ "the nation was economically ruined" restates "why was the economy ruined": economy and economically
+    are one word to a reader, though their stems differ; short stems are not stretched so."""
+    question = set(terms("why was the economy ruined after the war"))
+    assert echo(question, frozenset(terms("the nation was economically ruined"))) == 2 / 3
+    assert echo({"war"}, frozenset(terms("wars warm"))) == 0.5, "war/warm: stems under five letters match whole"
 
 
 def test_titles_and_sentences_of_the_wrong_kind_rank_lower() -> None:

@@ -57,8 +57,18 @@ class Candidate:
 
 
 def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
-    """Share of a sentence's terms that the question already holds: 1 for a sentence that only restates it."""
-    return len(sentence_terms & question_terms) / len(sentence_terms) if sentence_terms else 1.0
+    """Share of a sentence's terms that the question already holds, in the same or another form ("economy",
+    "economically"): 1 for a sentence that only restates it."""
+    if not sentence_terms:
+        return 1.0
+    shared = [t for t in sentence_terms if t in question_terms or any(_kin(t, q) for q in question_terms)]
+    return len(shared) / len(sentence_terms)
+
+
+def _kin(a: str, b: str) -> bool:
+    """Whether two stems are forms of one word: the shorter, five letters or more, starts the longer."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 5 and long.startswith(short)
 
 
 WHEN = re.compile(

@@ -173,6 +173,7 @@ def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, 
     derived = bot.ask("What did Russia and America think of Taiwan?")  # the notes say "Russian", "American"
     assert derived.signals["unknown_names"] == 0.0
     assert bot.ask("What did Canada and Peru think of Taiwan?").signals["unknown_names"] == 2.0
+    assert bot.ask("What did Mao think of de-Stalinisation?").signals["unknown_names"] == 1.0, "made from Stalin"
 
 
 def test_a_number_written_in_words_is_no_unknown_name(tmp_path: Path, fake: FakeEmbedder) -> None:

@@ -21,7 +21,7 @@ from .config import (
     DEFAULT_SENTENCE_MARGIN,
     DEFAULT_TITLE_PENALTY,
 )
-from .text import terms
+from .text import kin, terms
 from .types import Answer, Passage, Sentence
 
 
@@ -61,14 +61,8 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
     "economically"): 1 for a sentence that only restates it."""
     if not sentence_terms:
         return 1.0
-    shared = [t for t in sentence_terms if t in question_terms or any(_kin(t, q) for q in question_terms)]
+    shared = [t for t in sentence_terms if t in question_terms or any(kin(t, q) for q in question_terms)]
     return len(shared) / len(sentence_terms)
-
-
-def _kin(a: str, b: str) -> bool:
-    """Whether two stems are forms of one word: the shorter, five letters or more, starts the longer."""
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 5 and long.startswith(short)
 
 
 WHEN = re.compile(

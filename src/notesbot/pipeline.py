@@ -23,7 +23,7 @@ from .config import (
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
-from .text import content_hash, merge_numbers, terms
+from .text import KIN_FROM, content_hash, merge_numbers, terms
 from .types import Answer, Chunk, Passage
 
 Progress = Callable[[int, int], None]
@@ -41,7 +41,6 @@ GENERIC = frozenset(
         "essay essays notes note writer author assignment prompt question ask asks asked"
     )
 )
-DERIVED_FROM = 5  # letters a name needs before words made from it ("American" from "America") count as it
 CHUNKER_MISMATCH = "other chunker settings"
 TOKEN_SLICE = 256  # chunks encoded for token vectors at once: 256 x 256 tokens x 384 floats is about 100 MB
 
@@ -630,14 +629,14 @@ def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:
     the notes never mention, capped at 2; years in ``spanned`` count as mentioned."""
     names = {m.group(1) for m in NAME.finditer(merge_numbers(question).strip())} - spanned
     vocabulary = idx.bm25.vocab_dict
-    missing = [n for n in names if not all(t in vocabulary or _derived(t, vocabulary) for t in terms(n))]
+    missing = [n for n in names if not all(_known(t, vocabulary) for t in terms(n))]
     return float(min(2, len(missing)))
 
 
-def _derived(name: str, vocabulary: dict[str, int]) -> bool:
-    """Whether the notes use a word made from ``name`` (a stemmed term of five letters or more): "America"
-    is known from "American", "Korea" from "Korean"."""
-    return len(name) >= DERIVED_FROM and any(v.startswith(name) for v in vocabulary)
+def _known(term: str, vocabulary: dict[str, int]) -> bool:
+    """Whether the notes use ``term`` or a word made from it: "America" is known from "American". Not the other
+    way: "de-Stalinisation" is not known from "Stalin"."""
+    return term in vocabulary or (len(term) >= KIN_FROM and any(v.startswith(term) for v in vocabulary))
 
 
 def _spanned_years(question: str, text: str) -> set[str]:

@@ -152,6 +152,16 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(kept) if kept else []
 
 
+KIN_FROM = 5  # letters a stem needs before longer stems it starts count as forms of its word
+
+
+def kin(a: str, b: str) -> bool:
+    """Whether two stems are forms of one word ("econom" and "economi", "america" and "american"): the
+    shorter, of KIN_FROM letters or more, starts the longer."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= KIN_FROM and long.startswith(short)
+
+
 def line_starts(lines: list[str]) -> list[int]:
     """Where each of ``lines`` (a text split at "\\n") starts in the text."""
     starts, pos = [], 0

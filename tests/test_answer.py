@@ -95,6 +95,7 @@ def test_type_match() -> None:
     assert type_match("how many armies?", ["it united 2 powerful armies"]) == 1.0
     assert type_match("how much money did the US give Japan?", ["sending $1 billion of aid to Japan"]) == 1.0
     assert type_match("how much money did the US give Japan?", ["sending 1 billion tanks to Japan"]) == 0.0
+    assert type_match("how much money did the USSR lend?", ["it lent 300 million roubles"]) == 1.0
     assert type_match("Why did he?", []) == 1.0
     assert type_match("how many soviet experts?", ["Sino-Soviet relations in 1958"]) == 0.0  # a year is no count
     assert type_match("how many tons?", ["$1 billion of aid"]) == 0.0  # a count of something else
@@ -446,3 +447,5 @@ def test_a_question_about_the_assignment_is_answered_with_the_assignment_in_orde
     assert words == ["Please explain the origins of the alliance.", "Was it natural?", "Explain the factors."]
     assert with_prompt("was the alliance natural?", cands, [best]) == [best], "only a question about the asking"
     assert with_prompt("what was the essay question?", cands, [cands[0]]) == [cands[0]], "only from a prompt"
+    last = [text[c.start : c.end] for c in with_prompt("what was the essay question?", cands, [cands[4]])]
+    assert last == ["Was it natural?", "Explain the factors.", "Why did Mao join it?"], "the best one is never cut"

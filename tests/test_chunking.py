@@ -273,7 +273,14 @@ def test_a_question_about_what_the_notes_ask_is_told_apart() -> None:
     ):
         assert about_asking(question), question
     assert about_asking("what was the essay question about the origins of the alliance?")
-    for question in ("how did the question of who leads the communist world cause friction?", "why did M ask K?"):
+    for question in (
+        "how did the question of who leads the communist world cause friction?",
+        "why did M ask K?",
+        "Why did Mao question Stalin's motives in the essay?",  # a verb
+        "Quick question: why did the essay say Mao entered the alliance?",
+        "What questions did the split raise for the Cold War?",  # not about a document
+        "What prompted Mao to launch TGLF?",
+    ):
         assert not about_asking(question), question
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from notesbot.embedding import resolve_model
+from notesbot.embedding import _fingerprint, resolve_model
 from notesbot.errors import ModelError
 
 
@@ -18,17 +18,31 @@ def _model(folder: Path, weights: bytes) -> Path:
     return folder
 
 
+def _later(path: Path) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
 def test_weights_replaced_in_place_by_others_of_the_same_size_change_the_fingerprint(tmp_path: Path) -> None:
     folder = _model(tmp_path / "m", b"a" * 64)
     before = resolve_model(str(folder)).fingerprint
     assert resolve_model(str(folder)).fingerprint == before, "the same files give the same fingerprint"
     weights = folder / "model.safetensors"
-    stat = weights.stat()
     weights.write_bytes(b"b" * 64)  # trained again in place: same size
-    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert resolve_model(str(folder)).fingerprint != before
+    _later(weights)
+    retrained = resolve_model(str(folder)).fingerprint
+    assert retrained != before
     (folder / "config.json").write_text('{"hidden_size": 8}')
-    assert len({before, resolve_model(str(folder)).fingerprint}) == 2
+    assert resolve_model(str(folder)).fingerprint not in (before, retrained), "the config is part of it"
+
+
+def test_a_packaged_model_is_told_by_its_package_version_not_its_files_times(tmp_path: Path) -> None:
+    folder = _model(tmp_path / "m", b"a" * 64)
+    installed = _fingerprint(folder, package="0.1.0")
+    _later(folder / "model.safetensors")  # reinstalled: same files, new times
+    assert _fingerprint(folder, package="0.1.0") == installed
+    assert _fingerprint(folder, package="0.2.0") != installed
+    assert _fingerprint(folder) != installed
 
 
 def test_the_packaged_model_and_a_folder_without_config_json(tmp_path: Path) -> None:

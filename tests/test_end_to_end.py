@@ -188,8 +188,9 @@ def test_a_question_about_the_essay_question_is_answered_with_the_assignment(bot
     assert result.passages[0].text.startswith("Jason Gordon"), result.passages[0]
     assert result.answer is not None and result.answer.startswith("Please explain the political origins"), result
     assert "To what extent" in result.answer and result.answer.endswith("[sino-soviet-alliance-origins-essay.txt:3]")
-    other = bot.ask("What questions did the Taiwan crisis raise for Khrushchev?")  # "questions" of another kind
-    assert other.answer and "Taiwan" in other.answer and "Jason Gordon" not in other.passages[0].text, other
+    for question in ("What questions did the Taiwan crisis raise for Khrushchev?", "Why did Mao question Stalin?"):
+        other = bot.ask(question)  # "question" of another kind
+        assert other.answer and "Please explain" not in other.answer, other
 
 
 def test_a_point_made_in_several_sentences_is_answered_whole(bot: NotesBot) -> None:

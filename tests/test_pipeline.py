@@ -110,8 +110,12 @@ def test_another_model_triggers_a_rebuild_with_a_notice(notes: Path, tmp_path: P
     bot = NotesBot(notes, tmp_path / "idx", embedder=other)
     assert not bot.is_current()
     report = bot.update()
-    assert any("another model" in n for n in report.notices)
+    assert any("other weights of the model fake" in n for n in report.notices), report.notices
     assert report.reused == 0 and report.embedded > report.chunks
+    third = FakeEmbedder()
+    third.name = "other"
+    report = NotesBot(notes, tmp_path / "idx", embedder=third).update()
+    assert any("another model (" in n for n in report.notices), report.notices
 
 
 def test_other_chunker_settings_rebuild_but_reuse_the_vectors_of_unchanged_texts(notes: Path, tmp_path: Path) -> None:

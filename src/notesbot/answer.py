@@ -86,7 +86,7 @@ NUMBER_WORDS = (
     r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?"
 )
 # a count or amount: money, a percentage, digits that are not a year, or a number word
-QUANTITY = re.compile(rf"[$£€%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b({NUMBER_WORDS})\b", re.IGNORECASE)
+QUANTITY = re.compile(rf"[$£€¥%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b({NUMBER_WORDS})\b", re.IGNORECASE)
 DURATION = re.compile(
     rf"\b(\d[\d,.]*|{NUMBER_WORDS}|a|an|several|many|few)\s+(\w+\s+)?(years?|months?|weeks?|days?|decades?|"
     r"centuries|century|hours?)\b|\b(decades|centuries)\b",
@@ -96,8 +96,9 @@ FOCUS_WORDS = 3  # words after "how many" that name what is counted
 AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts
-CURRENCY = "$£€"
-MONEY = frozenset(terms("money cash dollars pounds euros funds funding spending"))  # what an amount in $ counts
+CURRENCY = "$£€¥"
+# what an amount in $ or "300 million roubles" counts
+MONEY = frozenset(terms("money cash dollars pounds euros roubles rubles yen yuan funds funding spending"))
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,11 @@ class Expected:
         return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
 
     def _counts_focus(self, sentence: str, start: int) -> bool:
-        if not self.focus or (self.focus & MONEY and sentence[start] in CURRENCY):
+        if not self.focus:
             return True
-        after = terms(" ".join(sentence[start:].split()[: NEAR + 1]))
-        return bool(self.focus & set(after))
+        after = set(terms(" ".join(sentence[start:].split()[: NEAR + 1])))
+        money = self.focus & MONEY and (sentence[start] in CURRENCY or after & MONEY)
+        return bool(money or self.focus & after)
 
 
 def expected(question: str) -> Expected | None:
@@ -270,7 +272,8 @@ def _reason_before_conclusion(
 def with_prompt(question: str, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
     """For a question about what the notes ask ("What question was the essay written to answer?") whose best
     sentence is a question or instruction of the notes, the whole prompt from its first sentence, in order,
-    as far as the limit allows: an assignment is read as a whole, not as its best-matching sentence."""
+    as far as the limit allows (ending with the best one when it lies further in): an assignment is read as a
+    whole, not as its best-matching sentence."""
     if not chosen or not chosen[0].asks or not about_asking(question):
         return chosen
     run = [chosen[0]]
@@ -278,7 +281,8 @@ def with_prompt(question: str, candidates: list[Candidate], chosen: list[Candida
         run.insert(0, before)
     while (after := _neighbour(candidates, run[-1], after=True)) is not None and after.asks:
         run.append(after)
-    return run[:DEFAULT_ANSWER_SENTENCES]
+    first = max(0, run.index(chosen[0]) - DEFAULT_ANSWER_SENTENCES + 1)
+    return run[first : first + DEFAULT_ANSWER_SENTENCES]
 
 
 def with_consequence(

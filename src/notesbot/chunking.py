@@ -144,14 +144,18 @@ def is_prompt(sentence: str) -> bool:
     return bool(PROMPT.search(sentence.strip()))
 
 
-# a question about what a document asks ("What question was the essay written to answer?", "What was the
-# assignment?"), not "the question of who leads"
-ABOUT_ASKING = re.compile(r"\b(assignment|prompt)s?\b|\bquestions?\b(?!\s+of\b)", re.IGNORECASE)
+# what a document asks: its assignment or prompt, or a question (a noun, not "the question of who leads",
+# "Quick question:" or "why did Mao question ...") when the question also names the kind of document
+ASSIGNMENT = re.compile(r"\b(assignments?|(the|its|this|essay|exam|what|which) prompts?)\b", re.IGNORECASE)
+QUESTION_NOUN = re.compile(
+    r"\b(the|this|its|that|essay|exam|test|what|which) questions?\b(?!\s+(of\b|:))", re.IGNORECASE
+)
+DOCUMENT = re.compile(r"\b(essays?|exams?|assignments?|coursework|homework|notes)\b", re.IGNORECASE)
 
 
 def about_asking(question: str) -> bool:
-    """Whether a question asks what the notes ask: their essay question, assignment or prompt."""
-    return bool(ABOUT_ASKING.search(question))
+    """Whether a question asks what the notes ask: their assignment, or their essay or exam question."""
+    return bool(ASSIGNMENT.search(question) or (QUESTION_NOUN.search(question) and DOCUMENT.search(question)))
 
 
 def is_prompt_chunk(chunk: Chunk) -> bool:

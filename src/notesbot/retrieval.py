@@ -163,18 +163,17 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     and some hit names one of them, a chunk about another time, whose text and breadcrumb name years and none
     in the question's. Chunks naming no year are not moved for time. Scores are kept.
 
-    A question about what the notes ask ("What question was the essay written to answer?") leaves the prompts
-    in their place.
+    A question about what the notes ask ("What question was the essay written to answer?") has the prompts
+    moved first instead, and nothing moved for time.
     """
     asked = dates.question_span(question)
     named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
     fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
     timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
-    prompts = not about_asking(question)  # else the prompts are what is asked about
-    late = [
-        (prompts and is_prompt_chunk(index.chunks[h.chunk])) or (timed and bool(spans) and not fit)
-        for h, spans, fit in zip(hits, named, fits)
-    ]
+    prompts = [is_prompt_chunk(index.chunks[h.chunk]) for h in hits]
+    if about_asking(question):  # the prompts are what is asked about
+        return [h for h, p in zip(hits, prompts) if p] + [h for h, p in zip(hits, prompts) if not p]
+    late = [p or (timed and bool(spans) and not fit) for p, spans, fit in zip(prompts, named, fits)]
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
 
 

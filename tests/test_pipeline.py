@@ -16,7 +16,7 @@ import notesbot
 from notesbot import NotesBot, corpus, index, late, pipeline
 from notesbot.config import Settings, settings_from_env
 from notesbot.errors import ConfigError, CorpusError, QuestionError
-from notesbot.pipeline import _spanned_years
+from notesbot.pipeline import _known, _spanned_years
 
 from .conftest import ROOT, FakeEmbedder, TokenFakeEmbedder
 
@@ -110,7 +110,7 @@ def test_another_model_triggers_a_rebuild_with_a_notice(notes: Path, tmp_path: P
     bot = NotesBot(notes, tmp_path / "idx", embedder=other)
     assert not bot.is_current()
     report = bot.update()
-    assert any("other weights of the model fake" in n for n in report.notices), report.notices
+    assert any("the model fake as it was (its fingerprint changed)" in n for n in report.notices), report.notices
     assert report.reused == 0 and report.embedded > report.chunks
     third = FakeEmbedder()
     third.name = "other"
@@ -178,6 +178,15 @@ def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, 
     assert derived.signals["unknown_names"] == 0.0
     assert bot.ask("What did Canada and Peru think of Taiwan?").signals["unknown_names"] == 2.0
     assert bot.ask("What did Mao think of de-Stalinisation?").signals["unknown_names"] == 1.0, "made from Stalin"
+
+
+def test_a_name_is_known_from_the_words_the_notes_make_from_it() -> None:
+    vocabulary = {t: i for i, t in enumerate(["american", "stalinist", "franchis", "100000", "japanes"])}
+    ordered = sorted(vocabulary)
+    for name in ("america", "stalin", "japan"):
+        assert _known(name, vocabulary, ordered), name
+    for name in ("franc", "10000", "korea"):  # "franchise" is not made from France; numbers are numbers
+        assert not _known(name, vocabulary, ordered), name
 
 
 def test_a_number_written_in_words_is_no_unknown_name(tmp_path: Path, fake: FakeEmbedder) -> None:

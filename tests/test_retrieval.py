@@ -166,6 +166,10 @@ def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: 
         assert retrieval.terms(wrapped) == ["21", "demand"]  # as the question "twenty one demands" reads
     assert retrieval.terms("twenty\n\none") == ["20", "one"]  # a blank line parts them
     assert retrieval.terms("Jan 59, 3 Sept, aug 1958") == retrieval.terms("January 59, 3 September, August 1958")
+    for short, whole in (("Jan-59", "January-59"), ("12  Dec", "12 December"), ("Aug\n1958", "August 1958")):
+        assert retrieval.terms(short) == retrieval.terms(whole), short
+    assert retrieval.terms("Oct 1958-Jan 59") == retrieval.terms("October 1958-January 59")
+    assert "august" not in retrieval.terms("the 2 Aug-based plans")
     assert retrieval.terms("they may march") == ["may", "march"], "verbs that are months stay as they are"
     for other in ("Jan Smuts", "the APR is 5", "Dec. of Independence", "in Oct"):  # no number beside it, or capitals
         assert not {"januari", "april", "decemb", "octob"} & set(retrieval.terms(other)), other

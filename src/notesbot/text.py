@@ -70,7 +70,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 7  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 8  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -144,16 +144,21 @@ MONTHS = {
 }
 # a month's short form beside a number is the month ("Jan 59", "12 Dec"), not "Jan Smuts", "APR" or "Dec." for
 # Declaration; "Mar" and "May" are left alone (verbs)
+SHORT = "Jan|Feb|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 SHORT_MONTH = re.compile(
-    r"\b(?:(Jan|Feb|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b(?=\.?[ \t]*\d)|(?<=\d[ \t])(Jan|Feb|Apr|Jun|Jul|Aug|Sept?|"
-    r"Oct|Nov|Dec)\b)",
-    re.IGNORECASE,
+    rf"(?<![\w'’])({SHORT})\b(?=\.?[-,/'’]?\s*['’]?\d)|(\d\s+)({SHORT})\b(?![-'’]\w)", re.IGNORECASE
 )
 
 
 def whole_months(text: str) -> str:
-    """``text`` with each short month name beside a number written in full ("Jan 59" as "January 59")."""
-    return SHORT_MONTH.sub(lambda m: m[0] if m[0].isupper() else MONTHS[m[0].lower()], text)
+    """``text`` with each short month name beside a number written in full ("Jan 59", "Jan-59", "12 Dec",
+    "Aug\n1958"); not one in capitals ("APR 5" is a rate)."""
+    return SHORT_MONTH.sub(_whole_month, text)
+
+
+def _whole_month(match: re.Match[str]) -> str:
+    before, short = (match[2], match[3]) if match[1] is None else ("", match[1])
+    return before + (short if short.isupper() else MONTHS[short.lower()])
 
 
 def terms(text: str) -> list[str]:

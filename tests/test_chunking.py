@@ -6,7 +6,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from notesbot import corpus
-from notesbot.chunking import about_asking, chunk_document, is_prompt, is_prompt_chunk, parent_point, split_text
+from notesbot.chunking import (
+    about_asking,
+    chunk_document,
+    is_prompt,
+    is_prompt_chunk,
+    opening_prompt,
+    parent_point,
+    split_text,
+)
 from notesbot.config import DEFAULT_CHUNK_CHARS
 from notesbot.text import content_hash
 from notesbot.types import Chunk, Document
@@ -262,6 +270,17 @@ def test_a_chunk_of_mostly_questions_is_a_prompt_chunk() -> None:
     texts = (prompt, answer, qa)
     chunks = [c for text in texts for c in chunk_document(Document("a.txt", text, content_hash(text)))]
     assert [is_prompt_chunk(c) for c in chunks] == [True, False, False], "a question answered after it is no prompt"
+
+
+def test_the_questions_a_chunk_opens_with_after_its_title_are_its_opening_prompt() -> None:
+    text = "Essay 1\n\nExplain the origins of the alliance. How far did Stalin trust Mao?\n\nMao went to Moscow.\n"
+    chunk = chunk_document(Document("e.txt", text, content_hash(text)), 550)[0]
+    assert [chunk.text[a:b] for a, b in opening_prompt(chunk)] == [
+        "Explain the origins of the alliance.",
+        "How far did Stalin trust Mao?",
+    ]
+    told = "Mao went to Moscow in 1949.\n\nWhy did he go? To sign a treaty.\n"
+    assert opening_prompt(chunk_document(Document("t.txt", told, content_hash(told)), 550)[0]) == []
 
 
 def test_a_question_about_what_the_notes_ask_is_told_apart() -> None:

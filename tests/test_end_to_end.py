@@ -229,3 +229,24 @@ def test_prose_wrapped_by_hand_is_answered_in_whole_sentences(tmp_path: Path, no
         "invade Cuba and a secret deal on the missiles in Turkey. [cuba.md:8-10]"
     )
     assert answer.startswith(sentence), answer
+
+
+SHORT_ESSAY = """Essay 1
+
+Explain the origins of the Sino-Soviet alliance of 1950. How far did Stalin trust Mao?
+
+In Dec 1949 Mao travelled to Moscow. He stayed for two months. The treaty was signed on 14 Feb 1950.
+
+Stalin distrusted Mao as a Titoist, a peasant nationalist rather than a true Leninist.
+"""
+
+
+def test_an_assignment_sharing_its_chunk_with_the_essay_is_the_essay_question(tmp_path: Path, no_network: None) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "essay.txt").write_text(SHORT_ESSAY, encoding="utf-8")
+    essay = NotesBot(tmp_path / "notes", tmp_path / "index")
+    assert len(essay.ensure_index().chunks) == 1, "the assignment and the essay are one chunk"
+    answer = essay.ask("What was the essay question?").answer or ""
+    assert (
+        answer == "Explain the origins of the Sino-Soviet alliance of 1950. How far did Stalin trust Mao? [essay.txt:3]"
+    )

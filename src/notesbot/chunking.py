@@ -163,6 +163,19 @@ def about_asking(question: str) -> bool:
     return bool(ASSIGNMENT.search(question) or (QUESTION_NOUN.search(question) and DOCUMENT.search(question)))
 
 
+def opening_prompt(chunk: Chunk) -> list[tuple[int, int]]:
+    """The questions and instructions a chunk opens with, after any title lines ("Essay 1" / "Explain the
+    origins of the alliance. How far did Stalin trust Mao?" / then the essay): an assignment that shares its
+    chunk with what answers it. Empty when the chunk opens by telling."""
+    run: list[tuple[int, int]] = []
+    for a, b in chunk.sentences:
+        if is_prompt(chunk.text[a:b]):
+            run.append((a, b))
+        elif run or not is_title(chunk.text, a):
+            break
+    return run
+
+
 def is_prompt_chunk(chunk: Chunk) -> bool:
     """Whether a chunk is questions or instructions, like an essay's assignment at its top: most of its text
     asks, and nothing after its first question tells (notes in "Q: ... A: ..." form answer)."""

@@ -568,6 +568,7 @@ class NotesBot:
         for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
             prompt = chunking.is_prompt_chunk(chunk)
+            opening = set(chunking.opening_prompt(chunk)) if about else set()
             rows: list[int | None] = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
             for (start, end), row in zip(chunk.sentences, rows):
                 source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
@@ -589,8 +590,8 @@ class NotesBot:
                         sentence_terms,
                         echo=answering.echo(q_terms, sentence_terms),
                         fit=answering.type_match(found.question, [expanded]),
-                        title=chunking.is_title(chunk.text, start) or (said and not (about and prompt)),
-                        asks=said and prompt,
+                        title=chunking.is_title(chunk.text, start) or (said and not (about and (prompt or opening))),
+                        asks=said and (prompt or (start, end) in opening),
                     )
                 )
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
@@ -638,18 +639,15 @@ NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’-]+|\d{3,})")
 def _asked_about(
     candidates: list[answering.Candidate], signals: answering.Signals, q_terms: set[str]
 ) -> tuple[list[answering.Candidate], answering.Signals]:
-    """For a question about what the notes ask, with their assignment among the top passages: its sentences
-    are the kind of answer asked for (the others count as the wrong kind, as a sentence without a date does
-    for "when", in their score and in the confidence); and a question with nothing to ask beyond that ("What
-    was the essay question?") has its words all found when the assignment answers it."""
+    """For a question about what the notes ask: with their assignment among the top passages, its sentences
+    are the answer, and a question with nothing to ask beyond that ("What was the essay question?") has its
+    words all found; without it, the answer found is of the wrong kind, as a sentence without a date is for
+    "when"."""
     if not any(c.asks for c in candidates):
-        return candidates, signals
-    candidates = [c if c.asks else replace(c, fit=0.0) for c in candidates]
-    prompted = next((c.asks for c in answering.select(candidates)), False)
-    signals = replace(signals, type_match=float(prompted))
-    if prompted and not q_terms - ABOUT_NOTES:
+        return candidates, replace(signals, type_match=0.0)
+    if not q_terms - ABOUT_NOTES:
         signals = replace(signals, best_lexical=1.0, coverage=1.0)
-    return candidates, signals
+    return [c for c in candidates if c.asks], signals
 
 
 def _unknown_names(question: str, idx: Index, spanned: set[str]) -> float:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import dates, late
-from .chunking import about_asking, is_prompt_chunk
+from .chunking import about_asking, is_prompt_chunk, opening_prompt
 from .config import (
     DEFAULT_CANDIDATES,
     DEFAULT_DENSE_WEIGHT,
@@ -163,16 +163,17 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     and some hit names one of them, a chunk about another time, whose text and breadcrumb name years and none
     in the question's. Chunks naming no year are not moved for time. Scores are kept.
 
-    A question about what the notes ask ("What question was the essay written to answer?") has the prompts
-    moved first instead, and nothing moved for time.
+    A question about what the notes ask ("What question was the essay written to answer?") has the prompts,
+    and chunks that open with questions or instructions, moved first instead, and nothing moved for time.
     """
     asked = dates.question_span(question)
     named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
     fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
     timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
     prompts = [is_prompt_chunk(index.chunks[h.chunk]) for h in hits]
-    if about_asking(question):  # the prompts are what is asked about
-        return [h for h, p in zip(hits, prompts) if p] + [h for h, p in zip(hits, prompts) if not p]
+    if about_asking(question):  # the prompts are what is asked about, and so are assignments atop an essay
+        asked = [p or bool(opening_prompt(index.chunks[h.chunk])) for h, p in zip(hits, prompts)]
+        return [h for h, a in zip(hits, asked) if a] + [h for h, a in zip(hits, asked) if not a]
     late = [p or (timed and bool(spans) and not fit) for p, spans, fit in zip(prompts, named, fits)]
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
 

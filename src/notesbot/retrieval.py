@@ -166,14 +166,14 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     A question about what the notes ask ("What question was the essay written to answer?") has the prompts,
     and chunks that open with questions or instructions, moved first instead, and nothing moved for time.
     """
+    prompts = [is_prompt_chunk(index.chunks[h.chunk]) for h in hits]
+    if about_asking(question):  # the prompts are what is asked about, and so are assignments atop an essay
+        first = [p or bool(opening_prompt(index.chunks[h.chunk])) for h, p in zip(hits, prompts)]
+        return [h for h, f in zip(hits, first) if f] + [h for h, f in zip(hits, first) if not f]
     asked = dates.question_span(question)
     named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
     fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
     timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
-    prompts = [is_prompt_chunk(index.chunks[h.chunk]) for h in hits]
-    if about_asking(question):  # the prompts are what is asked about, and so are assignments atop an essay
-        asked = [p or bool(opening_prompt(index.chunks[h.chunk])) for h, p in zip(hits, prompts)]
-        return [h for h, a in zip(hits, asked) if a] + [h for h, a in zip(hits, asked) if not a]
     late = [p or (timed and bool(spans) and not fit) for p, spans, fit in zip(prompts, named, fits)]
     return [h for h, out in zip(hits, late) if not out] + [h for h, out in zip(hits, late) if out]
 

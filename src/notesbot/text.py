@@ -144,7 +144,7 @@ MONTHS = {
 }
 # a month's short form beside a number is the month ("Jan 59", "12 Dec"), not "Jan Smuts", "APR" or "Dec." for
 # Declaration; "Mar" and "May" are left alone (verbs)
-SHORT = "Jan|Feb|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+SHORT = "|".join(sorted(MONTHS, key=len, reverse=True))  # "sept" before "sep"
 SHORT_MONTH = re.compile(
     rf"(?<![\w'’])({SHORT})\b(?=\.?[-,/'’]?\s*['’]?\d)|(\d\s+)({SHORT})\b(?![-'’]\w)", re.IGNORECASE
 )

@@ -365,3 +365,24 @@ def test_an_embedder_that_lends_its_methods_still_gives_token_vectors(notes: Pat
 
     bot = NotesBot(notes, tmp_path / "idx", embedder=Wrapper(TokenFakeEmbedder()))  # type: ignore[arg-type]
     assert bot.ensure_index().has_tokens
+
+
+def test_the_passage_limit_decides_how_far_neighbours_join(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """Chunks stay within chunk_chars; shown passages joined from neighbours within passage_chars (0: none)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    points = "\n".join(f"1.{n} The treaty took land number {n} from Germany and gave it away" for n in range(1, 41))
+    (notes / "v.txt").write_text("1 The Treaty of Versailles\n" + points + "\n", encoding="utf-8")
+    for limit in (0, 200, 450):
+        settings = Settings(chunk_chars=200, passage_chars=limit)
+        bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=settings)
+        chunks = {(c.start_line, c.end_line) for c in bot.ensure_index().chunks}
+        passages = bot.search("treaty land Germany", k=10, mode="bm25")
+        assert all(len(p.text) <= max(limit, 200) for p in passages)
+        joined = [p for p in passages if (p.start_line, p.end_line) not in chunks]
+        assert (not joined) if limit == 0 else any(len(p.text) > 200 for p in joined) == (limit > 200)
+
+
+def test_a_negative_passage_limit_is_refused() -> None:
+    with pytest.raises(ConfigError, match="passage size"):
+        Settings(passage_chars=-1)

@@ -33,8 +33,11 @@ DEFAULT_LATE_MAX_CHUNKS = 20_000  # above this many chunks no token vectors are 
 # Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
 DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages
 # a passage that neighbours one ranked at most this many places above it (next lines of the same file, same
-# top-level heading, together no longer than a chunk may be) is shown joined to it (notesbot.neighbours)
+# top-level heading, together no longer than DEFAULT_PASSAGE_CHARS) is shown joined to it (notesbot.neighbours)
 DEFAULT_NEIGHBOUR_REACH = 2
+# a passage joined from neighbours is at most this long: about 110 words, a paragraph read at a glance. Chunks,
+# the units that are scored, stay at chunk_chars (see eval/README.md for what each limit measured)
+DEFAULT_PASSAGE_CHARS = 700
 DEFAULT_ANSWER_SENTENCES = 3  # at most this many sentences in an answer
 DEFAULT_LEXICAL_WEIGHT = 0.3  # weight of IDF-weighted question-term overlap beside cosine similarity
 DEFAULT_RANK_PENALTY = 0.02  # per rank of the sentence's passage
@@ -77,6 +80,7 @@ class Settings:
     k: int = DEFAULT_K
     mode: str = DEFAULT_MODE
     chunk_chars: int = DEFAULT_CHUNK_CHARS
+    passage_chars: int = DEFAULT_PASSAGE_CHARS
     rrf_k: int = DEFAULT_RRF_K
     candidates: int = DEFAULT_CANDIDATES
     fusion: str = DEFAULT_FUSION
@@ -103,6 +107,8 @@ class Settings:
             )
         if self.chunk_chars < 50:
             raise ConfigError(f"chunk size {self.chunk_chars} is too small: use at least 50 characters")
+        if self.passage_chars < 0:
+            raise ConfigError(f"passage size must be 0 (never join neighbours) or more, got {self.passage_chars}")
 
     def with_(self, **changes: object) -> Settings:
         """A copy with ``changes`` applied; ``None`` values are ignored."""

@@ -447,7 +447,7 @@ class NotesBot:
     ) -> list[Passage]:
         """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
         found = self._retrieve(question, k, mode, sources, need_vector=False)
-        passages, _ = neighbours.join(found.passages, self._spans(found), self.settings.chunk_chars)
+        passages, _ = neighbours.join(found.passages, self._spans(found), self.settings.passage_chars)
         return passages[: found.k]
 
     def ask(
@@ -458,7 +458,7 @@ class NotesBot:
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
         candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
-        result = neighbours.join_answer(result, self._spans(found), self.settings.chunk_chars, found.k)
+        result = neighbours.join_answer(result, self._spans(found), self.settings.passage_chars, found.k)
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
 
@@ -482,7 +482,7 @@ class NotesBot:
             passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
             found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt, k=k)
             found = self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
-            if len(hits) < depth or neighbours.shown(self._spans(found), self.settings.chunk_chars) >= k:
+            if len(hits) < depth or neighbours.shown(self._spans(found), self.settings.passage_chars) >= k:
                 return found
             depth *= 2
 

@@ -330,8 +330,11 @@ def test_joined_passages_still_fill_k_places(tmp_path: Path, fake: FakeEmbedder)
     notes.mkdir()
     points = "\n".join(f"1.{n} The treaty took land number {n} from Germany and gave it away" for n in range(1, 41))
     (notes / "v.txt").write_text("1 The Treaty of Versailles\n" + points + "\n", encoding="utf-8")
-    bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(chunk_chars=200))
-    assert len(bot.ensure_index().chunks) >= 20
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(chunk_chars=120, passage_chars=200))
+    chunks = {(c.start_line, c.end_line) for c in bot.ensure_index().chunks}
+    assert len(chunks) >= 20
+    shown = bot.search("treaty land Germany", k=8, mode="bm25")
+    assert any((p.start_line, p.end_line) not in chunks for p in shown)  # some are joined
     for k in (3, 5, 8):
         assert len(bot.search("treaty land Germany", k=k, mode="bm25")) == k
         assert len(bot.ask("what land did the treaty take from Germany?", k=k).passages) == k

@@ -6,12 +6,11 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from . import sentences
+from . import outline, sentences
 from .config import DEFAULT_CHUNK_CHARS
 from .text import ANALYZER_VERSION, line_starts
 from .types import Chunk, Document
 
-OUTLINE = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(\S.*)$")
 MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
@@ -41,22 +40,25 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 13, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 14, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
     """Chunks of ``doc`` in reading order; each chunk's text is an exact slice of ``doc.text``."""
     lines = doc.text.split("\n")
     starts = line_starts(lines)
-    root = parse(lines)
-    packer = _Packer(doc, lines, starts, max_chars)
+    points = outline.rows(lines)
+    root = parse(lines, points)
+    packer = _Packer(doc, lines, starts, max_chars, points)
     packer.pack_children(root, [])
     packer.flush_pending(len(lines) - 1, [])
     return packer.chunks
 
 
-def parse(lines: list[str]) -> Node:
-    """The heading tree of ``lines``: outline items and headings nest, paragraphs are leaves."""
+def parse(lines: list[str], points: set[int] | None = None) -> Node:
+    """The heading tree of ``lines``: outline items (the lines ``points`` holds, by default those
+    ``outline.rows`` finds) and headings nest, paragraphs are leaves."""
+    points = outline.rows(lines) if points is None else points
     root = Node(-1, -1, 0, None)
     stack = [root]
     heading_depth = 0
@@ -66,7 +68,7 @@ def parse(lines: list[str]) -> Node:
         line = lines[i]
         if FENCE.match(line):
             in_fence = not in_fence
-        kind = None if in_fence else _heading(line, heading_depth)
+        kind = None if in_fence else _heading(lines, i, heading_depth, points)
         if kind is not None:
             depth, label, is_markdown = kind
             if is_markdown:
@@ -78,7 +80,7 @@ def parse(lines: list[str]) -> Node:
             stack.append(node)
             i += 1
         elif line.strip():
-            last = _paragraph_end(lines, i, heading_depth)
+            last = _paragraph_end(lines, i, heading_depth, points)
             stack[-1].children.append(Node(i, last, 99, None))
             i = last + 1
         else:
@@ -94,11 +96,11 @@ def is_title(text: str, offset: int) -> bool:
     row = text.count("\n", 0, offset)
     if MARKDOWN.match(lines[row]) or _title_case(lines[row]):
         return True
-    top = OUTLINE.match(lines[row])
+    top = outline.NUMBER.match(lines[row])
     if not top or "." in top.group(1):
         return False
     below = next((line for line in lines[row + 1 :] if line.strip()), "")
-    child = OUTLINE.match(below)
+    child = outline.NUMBER.match(below)
     return bool(child and child.group(1).startswith(top.group(1) + "."))
 
 
@@ -106,7 +108,7 @@ def _title_case(line: str) -> bool:
     """A short line, not an outline point nor a list item, whose words are all capitalised but for short
     function words ("of", "the"), and which ends without punctuation: a title written as plain text."""
     words = line.split()
-    if not 2 <= len(words) <= TITLE_WORDS or OUTLINE.match(line) or sentences.BULLET.match(line):
+    if not 2 <= len(words) <= TITLE_WORDS or outline.NUMBER.match(line) or sentences.BULLET.match(line):
         return False
     if line.rstrip()[-1] in ".!?:;,":
         return False
@@ -119,12 +121,12 @@ def parent_point(text: str, offset: int) -> tuple[int, int] | None:
     for ``2.1.1``), when it lies above that line in ``text``; None otherwise."""
     lines = text.split("\n")
     row = text.count("\n", 0, offset)
-    own = OUTLINE.match(lines[row])
+    own = outline.NUMBER.match(lines[row])
     if not own or "." not in own.group(1):
         return None
     parent = own.group(1).rsplit(".", 1)[0]
     for up in range(row - 1, -1, -1):
-        above = OUTLINE.match(lines[up])
+        above = outline.NUMBER.match(lines[up])
         if above and above.group(1) == parent:
             start = line_starts(lines)[up]
             return start, start + len(lines[up])
@@ -186,22 +188,22 @@ def is_prompt_chunk(chunk: Chunk) -> bool:
     return asked > PROMPT_SHARE * sum(b - a for a, b in chunk.sentences)
 
 
-def _heading(line: str, heading_depth: int) -> tuple[int, str, bool] | None:
-    md = MARKDOWN.match(line)
+def _heading(lines: list[str], i: int, heading_depth: int, points: set[int]) -> tuple[int, str, bool] | None:
+    md = MARKDOWN.match(lines[i])
     if md:
         return len(md.group(1)), md.group(2).strip(), True
-    outline = OUTLINE.match(line)
-    if outline and len(line) < 2000:
-        return heading_depth + outline.group(1).count(".") + 1, line.strip(), False
+    point = outline.NUMBER.match(lines[i]) if i in points else None
+    if point:
+        return heading_depth + point.group(1).count(".") + 1, lines[i].strip(), False
     return None
 
 
-def _paragraph_end(lines: list[str], i: int, heading_depth: int) -> int:
+def _paragraph_end(lines: list[str], i: int, heading_depth: int, points: set[int]) -> int:
     """Last line of the paragraph starting at ``i``; joins a paragraph broken by a blank line mid-sentence."""
     last = i
     j = i + 1
     while j < len(lines):
-        if lines[j].strip() and _heading(lines[j], heading_depth) is None and not FENCE.match(lines[j]):
+        if lines[j].strip() and _heading(lines, j, heading_depth, points) is None and not FENCE.match(lines[j]):
             last = j
             j += 1
             continue
@@ -219,14 +221,15 @@ def _continues(lines: list[str], last: int, blank: int) -> bool:
     if nxt >= len(lines) or nxt - blank > 2:
         return False
     head = lines[nxt].lstrip()
-    return bool(head) and head[0].islower() and not lines[last].rstrip().endswith(sentences.ENDS_SENTENCE)
+    return bool(head) and head[0].islower() and not lines[last].rstrip().endswith(outline.ENDS_SENTENCE)
 
 
 class _Packer:
     """Walks the tree and emits chunks no longer than ``max_chars`` where the text allows."""
 
-    def __init__(self, doc: Document, lines: list[str], starts: list[int], max_chars: int) -> None:
+    def __init__(self, doc: Document, lines: list[str], starts: list[int], max_chars: int, points: set[int]) -> None:
         self.doc, self.lines, self.starts, self.max_chars = doc, lines, starts, max_chars
+        self.points = points  # the outline points among ``lines``
         self.chunks: list[Chunk] = []
         self.pending: int | None = None  # first line of heading lines waiting to join the next chunk
         self.buffer: list[Node] = []  # consecutive short paragraphs waiting to be merged
@@ -319,12 +322,19 @@ class _Packer:
                 start=start,
                 end=end,
                 context=" > ".join(c for c in context if c),
-                sentences=tuple(sentences.split(text)),
+                sentences=tuple(sentences.split(text, self.points_in(start, first_line, last_line))),
                 lead_in=self.lead_in(start) if text[:1].islower() else "",
                 page=bisect_right(self.doc.pages, first_line),
                 last_page=bisect_right(self.doc.pages, last_line),
             )
         )
+
+    def points_in(self, start: int, first_line: int, last_line: int) -> set[int]:
+        """The outline points among the lines of a span starting at ``start``, counted from its first line;
+        that line only when the span starts at its beginning."""
+        top = first_line - 1  # the index of the span's first line
+        whole = not self.doc.text[self.starts[top] : start].strip()
+        return {row - top for row in self.points if top + (not whole) <= row < last_line}
 
     def lead_in(self, start: int) -> str:
         """For a span that starts mid-sentence (the text before it stops without a full stop), the last
@@ -372,7 +382,7 @@ def _mend_breaks(text: str, spans: list[tuple[int, int]], most: int) -> list[tup
     out = list(spans)
     for i in range(len(out) - 1):
         (a1, b1), (a2, b2) = out[i], out[i + 1]
-        maybe = "\n" in text[b1:a2] and not text[a1:b1].endswith(sentences.ENDS_SENTENCE)
+        maybe = "\n" in text[b1:a2] and not text[a1:b1].endswith(outline.ENDS_SENTENCE)
         broken = _straddling(text, a1, a2, b2) if maybe else None
         if broken is None:
             continue

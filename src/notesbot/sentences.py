@@ -6,9 +6,10 @@ import re
 from functools import lru_cache
 from itertools import groupby
 
+from . import outline
+from .outline import ENDS_SENTENCE, WRAP_MIN
 from .text import line_starts
 
-OUTLINE_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s+(?=\S)")
 # a list item's bullet or letter, which no sentence of the item holds ("- Occurs in the stroma", "b) ...")
 # ("a. " and "iv. " only before a word in lower case: "c. 1950", "d. 1976" and "v. Wade" are no list items)
 BULLET = re.compile(r"^\s*(?:[-*•+]\s+(?=\w)|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\.\s+(?=[a-z]))")
@@ -101,8 +102,6 @@ RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\
 # names nothing: between lower-case words only (not "the United States", "met Alfred and")
 PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en|er|t)ed\s+[a-z])")
 MIN_WORDS = 3
-ENDS_SENTENCE = tuple(".!?:\"')]”’…")  # a line ending in one of these ends its sentence
-WRAP_MIN = 30  # a line shorter than this is a title or a short point, not a line of wrapped prose
 # a list item, not a continuation: "a) ...", "ii. ...", "- ...", "* ...", "> ..." or a table row
 LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|])")
 EVEN_WRAP = 0.75  # every line but the last at least this share of the longest: a paragraph wrapped by hand
@@ -116,17 +115,19 @@ def _segmenter():  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
-def split(text: str) -> list[tuple[int, int]]:
+def split(text: str, points: set[int] | None = None) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text``, in order, the outline number in front of a line left
-    out. A span crosses a line break only where a sentence runs on over it (``_runs_on``); otherwise every
-    line is at least one sentence."""
+    out: of the lines in ``points`` (indexes), by default those ``outline.rows`` finds in ``text`` itself. A
+    span crosses a line break only where a sentence runs on over it (``_runs_on``); otherwise every line is at
+    least one sentence."""
     lines = text.split("\n")
     starts = line_starts(lines)
+    points = outline.rows(lines) if points is None else points
     units: list[list[Piece]] = []
     for n, line in enumerate(lines):
-        pieces = [(starts[n] + a, starts[n] + b, n) for a, b in _line_pieces(line)]
+        pieces = [(starts[n] + a, starts[n] + b, n) for a, b in _line_pieces(line, n in points)]
         # the first sentence of a line may go on from the last unit, whose last piece ended its own line
-        if pieces and units and _runs_on(lines, units[-1][-1], pieces[0]):
+        if pieces and units and _runs_on(lines, units[-1][-1], pieces[0], points):
             units[-1].append(pieces.pop(0))
         units.extend([piece] for piece in pieces)
     whole = [part for unit in units for part in _finished(text, unit)]
@@ -137,13 +138,13 @@ def split(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _runs_on(lines: list[str], before: Piece, after: Piece) -> bool:
+def _runs_on(lines: list[str], before: Piece, after: Piece, points: set[int]) -> bool:
     """Whether ``after``, the first sentence of its line, goes on from ``before``, the last of an earlier
     line: that line is a full line of prose (the next word would not have fitted: wrapped by hand, or a
     paragraph broken by a blank line) stopping without a full stop, and the next line, at most one blank line
     below, goes on: in lower case, or with a capital inside a paragraph wrapped at an even width."""
     line, below = lines[before[2]], lines[after[2]]
-    if not 1 <= after[2] - before[2] <= 2 or LIST_MARKER.match(below) or OUTLINE_NUMBER.match(below):
+    if not 1 <= after[2] - before[2] <= 2 or LIST_MARKER.match(below) or after[2] in points:
         return False
     if line.lstrip().startswith("#") or line.rstrip().endswith(ENDS_SENTENCE) or len(line.strip()) < WRAP_MIN:
         return False
@@ -174,11 +175,12 @@ def _finished(text: str, unit: list[Piece]) -> list[list[Piece]]:
     return [[piece] for piece in unit]
 
 
-def _line_pieces(line: str) -> list[tuple[int, int]]:
-    """The sentences of one line, stripped, before short ones are merged."""
+def _line_pieces(line: str, point: bool) -> list[tuple[int, int]]:
+    """The sentences of one line, stripped, before short ones are merged; an outline ``point`` without its
+    number."""
     if not line.strip():
         return []
-    marker = OUTLINE_NUMBER.match(line) or BULLET.match(line)
+    marker = (outline.NUMBER.match(line) if point else None) or BULLET.match(line)
     start = marker.end() if marker else 0
     pieces: list[tuple[int, int]] = []
     for part in _segmenter().segment(line[start:]):

@@ -6,6 +6,8 @@ import hashlib
 import re
 from functools import lru_cache
 
+from . import outline
+
 TOKEN = re.compile(r"\w+", re.UNICODE)
 # Lucene's English stop words plus the words that only shape a question.
 STOPWORDS = frozenset(
@@ -70,7 +72,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-ANALYZER_VERSION = 8  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
+ANALYZER_VERSION = 9  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
 # number words read as digits, so "the Fourteen Points" finds "the 14 Points" and "the 2 leaders" "the two";
 # not "one", which is as often a pronoun ("one plate slides under another")
 NUMBERS = {
@@ -103,14 +105,17 @@ NUMBERS = {
 }
 
 
-# an outline number at the start of a line or of a breadcrumb's label ("2.1.1 ", "1 Intro > 1.2 ..."): structure,
-# not content, so BM25 leaves it out ("three causes" must not find section 3 or point 1.3)
-NUMBERING = re.compile(r"(?m)(^|> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
+# an outline number at the start of a breadcrumb's label ("1 Intro > 1.2 ...") or of an outline point's line
+# ("2.1.1 ..."): structure, not content, so BM25 leaves it out ("three causes" must not find section 3 or point 1.3)
+LABEL_NUMBER = re.compile(r"(?<=> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
 
 
 def without_outline_numbers(text: str) -> str:
-    """``text`` with the outline numbers that start its lines and breadcrumb labels taken out."""
-    return NUMBERING.sub(r"\1", text)
+    """``text`` with the numbers of its outline points (``outline.rows``) and breadcrumb labels taken out."""
+    lines = text.split("\n")
+    for row in outline.rows(lines):
+        lines[row] = outline.NUMBER.sub("", lines[row], count=1)
+    return LABEL_NUMBER.sub("", "\n".join(lines))
 
 
 TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"

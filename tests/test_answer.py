@@ -113,6 +113,11 @@ def test_type_match() -> None:
     assert type_match("What day-to-day problems were there?", ["no dates here"]) == 1.0  # not a date question
     assert type_match("Roughly how many were killed?", ["the 2 powers were at odds"]) == 0.0
     assert type_match("Roughly how many were killed?", ["about 30 million killed"]) == 1.0
+    # a count of times in a word, and an amount after what it counts
+    assert type_match("How many times does the cycle turn per glucose?", ["The cycle turns twice per glucose."]) == 1.0
+    assert type_match("How many times did they meet?", ["They met in 1950 and never again"]) == 0.0
+    assert type_match("How much QE had been done by 2021?", ["Total QE reached £895bn by the end of 2021."]) == 1.0
+    assert type_match("How much QE had been done by 2021?", ["QE began in 2009 and went on."]) == 0.0
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:

@@ -137,6 +137,19 @@ def test_touching_the_notes_is_no_reindexing(where: list[str], notes: Path, caps
     assert (code, again, after, err) == (0, 0, before, "")
 
 
+def test_ask_says_what_changed_when_it_updates_the_index(
+    where: list[str], notes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["ask", "Great Leap Forward", *where], capsys)
+    essay = next(p for p in notes.iterdir() if "essay" in p.name)
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nA new last line.\n", encoding="utf-8")
+    code, _, err = run(["ask", "Great Leap Forward", *where], capsys)
+    assert code == 0 and "Indexing your notes first" in err
+    assert " from 2 files: 0 added, 1 changed, 0 removed;" in err
+    code, _, err = run(["ask", "Great Leap Forward", *where], capsys)
+    assert (code, err) == (0, "")  # nothing changed: nothing said
+
+
 def test_empty_stdin_is_an_error(
     where: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -108,3 +108,28 @@ def test_index_uses_the_glossary_and_rebuilds_when_the_user_file_changes(tmp_pat
     assert "0 added, 0 changed, 0 removed, glossary.toml changed;" in report.summary(), report.summary()
     assert any("TER (the ER)" in text for text in fake.calls)
     assert all("TER (The Endoplasmic" not in text for text in fake.calls)
+
+
+def test_abbreviations_the_notes_define_are_learned_in_any_case() -> None:
+    notes = {
+        "bio.md": "Respiration makes **ATP** (adenosine triphosphate) from glucose.\n"
+        "The substrate binds to form an enzyme-substrate complex (ESC).\n"
+        "ETC = electron transport chain. The ETC is in the inner membrane.\n"
+        "The MPC = Monetary Policy Committee of the Bank of England; it sets Bank Rate.\n"
+        "Goods on display are an invitation to treat (ITT), not an offer.\n"
+        "The USSR (the Soviet Union) and the UK (see above) define nothing.\n"
+    }
+    full = {t.short: t.full for t in learn(notes).terms.values()}
+    assert full["ATP"] == "adenosine triphosphate"
+    assert full["ESC"] == "enzyme-substrate complex"
+    assert full["ETC"] == "electron transport chain"
+    assert full["MPC"] == "Monetary Policy Committee"  # its initials, not the fewest words holding its letters
+    assert full["ITT"] == "invitation to treat"
+    assert "USSR" not in full and "UK" not in full
+    assert learn(notes).terms["ATP"].kind == "definition"
+
+
+def test_a_decimal_is_no_two_digit_year() -> None:
+    notes = {"econ.txt": "Food prices rose by 19.2% in the year to March 2023.\nRates rose in 22. Cuts came by 08."}
+    full = {t.short: t.full for t in learn(notes).terms.values()}
+    assert "19" not in full and full["22"] == "2022"

@@ -389,3 +389,20 @@ def test_the_passage_limit_decides_how_far_neighbours_join(tmp_path: Path, fake:
 def test_a_negative_passage_limit_is_refused() -> None:
     with pytest.raises(ConfigError, match="passage size"):
         Settings(passage_chars=-1)
+
+
+def test_a_table_rule_is_never_an_answer_sentence(tmp_path: Path, fake: FakeEmbedder) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    table = "# Inhibitors\n\n| Drug | Target |\n|------|--------|\n| Cyanide | Complex IV |\n| Oligomycin | ATP synthase |\n"
+    (notes / "bio.md").write_text(table, encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(abstain_below=0.0))
+    for question in ("|------|--------|", "which drug blocks the target?", "what does oligomycin target"):
+        answer = bot.ask(question)
+        assert answer.sentences and all(any(c.isalnum() for c in s.text) for s in answer.sentences), question
+
+
+def test_the_update_summary_counts_one_file_and_one_chunk_in_the_singular() -> None:
+    one = pipeline.BuildReport(added=["a.txt"], chunks=1, embedded=2).summary()
+    assert one.startswith("1 chunk from 1 file: 1 added, 0 changed, 0 removed; 2 texts embedded")
+    assert pipeline.BuildReport(unchanged=2, chunks=5).summary().startswith("5 chunks from 2 files: ")

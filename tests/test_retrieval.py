@@ -155,6 +155,17 @@ def test_outline_numbers_are_no_words_to_bm25(tmp_path: Path, fake: FakeEmbedder
     assert [idx.chunks[h.chunk].text for h in hits] == [c.text for c in idx.chunks if "Three harvests" in c.text]
 
 
+def test_a_word_with_accents_matches_it_without(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """Students type "Muller" for "Müller" and "cafe" for "café"."""
+    assert retrieval.terms("Müller's café in Zürich") == retrieval.terms("Muller's cafe in Zurich")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("Müller showed that rats learn mazes.\n\nThe café closed in 1990.\n", encoding="utf-8")
+    idx = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(chunk_chars=50)).ensure_index()
+    hits = retrieval.bm25(idx, "what did Muller show", 5)
+    assert idx.chunks[hits[0].chunk].text.startswith("Müller")
+
+
 def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
     assert retrieval.terms("the Fourteen Points of the two leaders") == retrieval.terms(
         "the 14 Points of the 2 leaders"

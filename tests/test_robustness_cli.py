@@ -55,7 +55,7 @@ QUESTIONS = [
 # What a clean run may print on stderr besides the JSON or answers on stdout.
 STDERR_LINE = re.compile(
     r"^(notice: |warning: |Indexing your notes first\.\.\.$|Waiting for another notesbot process |Embedding chunks"
-    r"|test: )"
+    r"|test: |\d+ chunks? from \d+ files?: )"  # the last: what an update before answering changed
 )
 LOCKED = "another notesbot process is building the index in "
 

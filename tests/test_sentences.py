@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notesbot.sentences import ENDS_SENTENCE, split
+from notesbot.outline import ENDS_SENTENCE
+from notesbot.sentences import split
 
 
 def texts(text: str) -> list[str]:
@@ -101,6 +102,34 @@ def test_prose_wrapped_by_hand_is_read_in_whole_sentences() -> None:
         "Then Kennedy\nordered a naval quarantine of the island rather than an air strike, giving\n"
         "Khrushchev time to back down.",
     ]
+
+
+PDF_PROSE = """LTM has a potentially unlimited capacity and can last a lifetime. Bahrick et al.
+(1975) tested people on the names and faces of their school classmates. Participants
+were about 90% accurate. STM mainly encodes information acoustically, as shown by
+Baddeley in 1966. In a study of memory and context, Godden and Baddeley (1975)
+showed that divers recalled more words in the same place."""
+
+
+def test_prose_from_a_pdf_runs_on_past_abbreviations_brackets_and_hanging_words() -> None:
+    """Lines a PDF wraps by the width of their letters, not their count: a line that ends on an
+    abbreviation's full stop, on a year in brackets, or on a word no sentence ends on goes on below."""
+    assert texts(PDF_PROSE) == [
+        "LTM has a potentially unlimited capacity and can last a lifetime.",
+        "Bahrick et al.\n(1975) tested people on the names and faces of their school classmates.",
+        "Participants\nwere about 90% accurate.",
+        "STM mainly encodes information acoustically, as shown by\nBaddeley in 1966.",
+        "In a study of memory and context, Godden and Baddeley (1975)\n"
+        "showed that divers recalled more words in the same place.",
+    ]
+
+
+def test_a_piece_that_starts_inside_a_line_is_measured_as_the_whole_line() -> None:
+    """A chunk may start mid-line: its first line is as full as the line it is a piece of."""
+    piece = "It controls memory. Its central executive directs\nattention and two slave systems of working memory, namely the\nloop."
+    whole = "Its central executive directs\nattention and two slave systems of working memory, namely the\nloop."
+    assert [piece[a:b] for a, b in split(piece)][1] == "Its central executive directs"  # too short for a wrap
+    assert [piece[a:b] for a, b in split(piece, indent=40)] == ["It controls memory.", whole]
 
 
 def test_line_breaks_between_sentences_and_points_stay_breaks() -> None:

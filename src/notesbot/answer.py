@@ -83,8 +83,9 @@ MONTHS = (
 DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|(?i:century|centuries|decades?))\b")
 NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|dozens|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|once|twice|thrice"
 )
+TIMES = frozenset(["once", "twice", "thrice"])  # counts of times: "turns twice" answers "how many times"
 # a count or amount: money, a percentage, digits that are not a year, or a number word
 QUANTITY = re.compile(rf"[$£€¥%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b({NUMBER_WORDS})\b", re.IGNORECASE)
 DURATION = re.compile(
@@ -95,7 +96,8 @@ DURATION = re.compile(
 FOCUS_WORDS = 3  # words after "how many" that name what is counted
 AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
-NEAR = 5  # a count must come at most this many words before what it counts
+NEAR = 5  # a count must come at most this many words before what it counts ("300,000 Chinese troops") ...
+NEAR_BEFORE = 3  # ... or this many after it ("Total QE reached £895bn")
 CURRENCY = "$£€¥"
 MONEY = frozenset(terms("money cash funds funding spending dollars euros roubles rubles yen yuan"))  # asked for
 # an amount of money in words: "300 million dollars" (not "2 million pounds of grain": pounds only after £)
@@ -121,9 +123,10 @@ class Expected:
         if not self.focus:
             return True
         words = sentence[start:].split()
-        after = set(terms(" ".join(words[: NEAR + 1])))
+        near = set(terms(" ".join(sentence[:start].split()[-NEAR_BEFORE:] + words[: NEAR + 1])))
+        near |= {"time"} if words and words[0].lower().strip(".,;:") in TIMES else set()
         priced = sentence[start] in CURRENCY or set(terms(" ".join(words[: MONEY_NEAR + 1]))) & CURRENCY_WORDS
-        return bool((self.focus & MONEY and priced) or self.focus & after)
+        return bool((self.focus & MONEY and priced) or self.focus & near)
 
 
 def expected(question: str) -> Expected | None:

@@ -40,7 +40,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 14, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 15, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -322,7 +322,9 @@ class _Packer:
                 start=start,
                 end=end,
                 context=" > ".join(c for c in context if c),
-                sentences=tuple(sentences.split(text, self.points_in(start, first_line, last_line))),
+                sentences=tuple(
+                    sentences.split(text, self.points_in(start, first_line, last_line), start - self.starts[first_line - 1])
+                ),
                 lead_in=self.lead_in(start) if text[:1].islower() else "",
                 page=bisect_right(self.doc.pages, first_line),
                 last_page=bisect_right(self.doc.pages, last_line),

@@ -117,8 +117,7 @@ def ask_command(
         click.echo("Indexing your notes first...", err=True)
     with _naming_skipped_files(bot.settings.corpus):
         bot.ensure_index(progress=_progress_bar(), waiting=_waiting(bot.settings.index))
-    if bot.last_report is not None:
-        _print_report(bot.last_report)
+    _print_update(bot.last_report)
     for question in items:
         result = bot.ask(question, k=k, mode=mode)
         for notice in result.notices:  # on stderr in both modes, so stdout holds only answers
@@ -186,6 +185,15 @@ def _print_report(report: BuildReport) -> None:
         click.echo(f"warning: {shown(line, one_line=True)}", err=True)
 
 
+def _print_update(report: BuildReport | None) -> None:
+    """What an update before answering did: its notices and warnings, and what changed, if anything."""
+    if report is None:
+        return
+    _print_report(report)
+    if report.changed_anything:
+        click.echo(report.summary(), err=True)
+
+
 @contextmanager
 def _naming_skipped_files(folder: Path) -> Iterator[None]:
     """When no note could be indexed, warn about each file and why (the build report is lost with the error)."""
@@ -237,8 +245,7 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
         click.echo("Indexing your notes first...", err=True)
     with _naming_skipped_files(bot.settings.corpus):
         built = bot.ensure_index(progress=_progress_bar(), waiting=_waiting(bot.settings.index))
-    if bot.last_report is not None:
-        _print_report(bot.last_report)
+    _print_update(bot.last_report)
     terms = built.glossary.get("terms", [])
     if as_json:
         click.echo(json.dumps(terms, ensure_ascii=False, indent=2))

@@ -13,7 +13,7 @@ import tomllib
 from .errors import ConfigError
 
 GLOSSARY_FILE = "glossary.toml"
-LEARNER_VERSION = 3  # stored in the index manifest: a new learner rebuilds the index
+LEARNER_VERSION = 4  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
 INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
@@ -23,7 +23,7 @@ MONTH_NAMES = "|".join(rf"{m}[a-z]*\.?" for m in MONTHS)
 # a two-digit year: after a month name, "in", "of", "during"... and before punctuation, a dash or a capital
 TWO_DIGITS = re.compile(
     rf"(?:\b(?:{MONTH_NAMES}|[Ii]n|[Oo]f|[Dd]uring|[Ss]ince|[Uu]ntil|[Bb]y|[Bb]efore|[Aa]fter)\s+|['’])"
-    r"(\d{2})\b(?=\s*(?:[-–—,.;:)]|$|\s[A-Z]))",
+    r"(\d{2})\b(?=\s*(?:[-–—,;:)]|\.(?!\d)|$|\s[A-Z]))",  # a full stop, not a decimal point ("by 19.2%")
     re.MULTILINE,
 )
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
@@ -101,6 +101,18 @@ NOT_NAMES = frozenset(
 FUNCTION_WORDS = ("of", "and", "the", "for", "in", "on", "de", "du")
 LIST_GAP = r"(?:,[ \t]+(?:and[ \t]+)?|[ \t]+and[ \t]+)"  # between the items of a list on one line
 LIST_ACRONYM = 4  # an acronym spelled out as a list has at least this many letters (fewer match by chance)
+# an abbreviation the notes define, in any case: "electron transport chain (ETC)", "ATP (adenosine
+# triphosphate)", "ETC = electron transport chain"; its letters are found in order in the words defining it
+# (Schwartz and Hearst, 2003), the first one starting a word
+SHORT = r"([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?)"
+WORDS = r"([A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*)*)"
+DEFINED = (
+    re.compile(rf"{WORDS}[ \t]*\([ \t]*{SHORT}[ \t]*\)"),  # phrase (SHORT): the phrase ends its words
+    re.compile(rf"\b{SHORT}[ \t]*\([ \t]*{WORDS}[ \t]*\)"),  # SHORT (phrase)
+    re.compile(rf"\b{SHORT}[ \t]*(?:=|stands for|means)[ \t]*{WORDS}"),  # SHORT = phrase
+)
+SMALL_WORDS = (*FUNCTION_WORDS, "to", "a", "an")  # may be left out of the initials ("invitation to treat")
+MARKUP = re.compile(r"[*_`]+")  # Markdown emphasis around a short form ("**ATP** (adenosine ...)")
 
 
 @dataclass(frozen=True)
@@ -151,9 +163,62 @@ class Glossary:
 def learn(texts: dict[str, str], vocabulary: frozenset[str] = frozenset()) -> Glossary:
     """Learn a glossary from ``texts`` (source -> text); ``vocabulary`` lists known whole words."""
     found: dict[str, Term] = {}
-    for term in (*_initials(texts), *_acronyms(texts), *_short_forms(texts, vocabulary), *_years(texts)):
+    learners = (_defined(texts), _initials(texts), _acronyms(texts), _short_forms(texts, vocabulary), _years(texts))
+    for term in (term for terms in learners for term in terms):
         found.setdefault(term.short, term)
     return Glossary(found)
+
+
+def _defined(texts: dict[str, str]) -> list[Term]:
+    """Abbreviations the notes define in brackets or with "=", whatever the case of the words defining them."""
+    terms = []
+    for text in texts.values():
+        plain = MARKUP.sub("", text)
+        for pattern, short_first in zip(DEFINED, (False, True, True)):
+            for match in pattern.finditer(plain):
+                short, words = match.groups() if short_first else match.groups()[::-1]
+                full = _definition(short.removesuffix("s") if short[-2:-1].isupper() else short, words, short_first)
+                if full and full.lower() != short.lower():
+                    terms.append(Term(short, full, "definition", evidence=f"the notes define {short} as {full!r}"))
+    return terms
+
+
+def _definition(short: str, words: str, leading: bool) -> str | None:
+    """The words of ``words`` that spell ``short``, the first ones when ``leading`` (they follow the short
+    form), else the last ones: words whose initials are its letters if any ("Monetary Policy Committee" for
+    MPC, not "Monetary Policy"), else the fewest that hold its letters in order ("adenosine triphosphate")."""
+    split = words.split()
+    limit = min(len(short) + 5, 2 * len(short))  # Schwartz and Hearst's longest definition
+    ends = range(1, min(len(split), limit) + 1)
+    spans = [split[:n] for n in ends] if leading else [split[-n:] for n in ends]
+    best = next((span for span in spans if _initialled(short, span)), None)
+    best = best or next((span for span in spans if _spells(short, span)), None)
+    return " ".join(best) if best else None
+
+
+def _initialled(short: str, words: list[str]) -> bool:
+    """Whether the initials of ``words`` (of each part of a hyphenated word), short function words left out or
+    not, are the letters of ``short``."""
+    parts = [part for word in words for part in word.split("-") if part]
+    letters = "".join(c for c in short.lower() if c.isalnum())
+    initials = "".join(part[0].lower() for part in parts)
+    content = "".join(part[0].lower() for part in parts if part.lower() not in SMALL_WORDS)
+    return letters in (initials, content)
+
+
+def _spells(short: str, words: list[str]) -> bool:
+    """Whether the letters of ``short`` appear in order in ``words``, the first starting the first word and
+    the last within the last word."""
+    phrase = " ".join(words).lower()
+    letters = [c for c in short.lower() if c.isalnum()]
+    if not letters or not phrase.startswith(letters[0]) or letters[-1] not in words[-1].lower():
+        return False
+    at = 1
+    for c in letters[1:]:
+        at = phrase.find(c, at) + 1
+        if at == 0:
+            return False
+    return True
 
 
 def _initials(texts: dict[str, str]) -> list[Term]:

@@ -87,7 +87,7 @@ class BuildReport:
         if self.glossary and not self.rebuilt:
             what += f", {glossary.GLOSSARY_FILE} changed"
         return (
-            f"{self.chunks} chunks from {files} files: {what}; "
+            f"{_count(self.chunks, 'chunk')} from {_count(files, 'file')}: {what}; "
             f"{self.embedded} texts embedded (passages and their sentences), {self.reused} reused"
         )
 
@@ -573,6 +573,8 @@ class NotesBot:
             for (start, end), row in zip(chunk.sentences, rows):
                 source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
                 vector = np.asarray(source)
+                if not any(ch.isalnum() for ch in chunk.text[start:end]):
+                    continue  # a table's rule ("|---|---|") or a row of stars says nothing
                 expanded = gloss.expand(chunk.text[start:end])
                 sentence_terms = frozenset(terms(expanded))
                 evidence = sentence_terms | set(terms(gloss.expand(chunk.subject_of(start))))
@@ -608,6 +610,10 @@ class NotesBot:
 
     def ask_many(self, questions: list[str], k: int | None = None, mode: str | None = None) -> list[Answer]:
         return [self.ask(q, k, mode) for q in questions]
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:

@@ -104,6 +104,12 @@ PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en
 MIN_WORDS = 3
 # a list item, not a continuation: "a) ...", "ii. ...", "- ...", "* ...", "> ..." or a table row
 LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|])")
+# words no sentence ends on: a line ending on one goes on below ("... as shown by" / "Baddeley in 1966.")
+HANGING = frozenset(
+    "a an the of to in on at by for from with into onto as and or nor but than that which whose whom who "
+    "because while whereas if is are was were be been has have had its their his her our your my".split()  # noqa: SIM905
+)
+CLOSING = ")]\"'”’"  # closing brackets and quotes, which end a sentence only after its full stop
 EVEN_WRAP = 0.75  # every line but the last at least this share of the longest: a paragraph wrapped by hand
 Piece = tuple[int, int, int]  # a sentence's start and end in the text, and its line's number
 
@@ -115,19 +121,21 @@ def _segmenter():  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
-def split(text: str, points: set[int] | None = None) -> list[tuple[int, int]]:
+def split(text: str, points: set[int] | None = None, indent: int = 0) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text``, in order, the outline number in front of a line left
     out: of the lines in ``points`` (indexes), by default those ``outline.rows`` finds in ``text`` itself. A
     span crosses a line break only where a sentence runs on over it (``_runs_on``); otherwise every line is at
-    least one sentence."""
+    least one sentence. ``text`` starts ``indent`` characters into its first line (a piece of a longer text)."""
     lines = text.split("\n")
     starts = line_starts(lines)
     points = outline.rows(lines) if points is None else points
+    widths = [len(line.rstrip()) for line in lines]
+    widths[0] += indent
     units: list[list[Piece]] = []
     for n, line in enumerate(lines):
         pieces = [(starts[n] + a, starts[n] + b, n) for a, b in _line_pieces(line, n in points)]
         # the first sentence of a line may go on from the last unit, whose last piece ended its own line
-        if pieces and units and _runs_on(lines, units[-1][-1], pieces[0], points):
+        if pieces and units and _runs_on(lines, widths, units[-1][-1][2], n, points):
             units[-1].append(pieces.pop(0))
         units.extend([piece] for piece in pieces)
     whole = [part for unit in units for part in _finished(text, unit)]
@@ -138,33 +146,52 @@ def split(text: str, points: set[int] | None = None) -> list[tuple[int, int]]:
     return spans
 
 
-def _runs_on(lines: list[str], before: Piece, after: Piece, points: set[int]) -> bool:
-    """Whether ``after``, the first sentence of its line, goes on from ``before``, the last of an earlier
-    line: that line is a full line of prose (the next word would not have fitted: wrapped by hand, or a
-    paragraph broken by a blank line) stopping without a full stop, and the next line, at most one blank line
-    below, goes on: in lower case, or with a capital inside a paragraph wrapped at an even width."""
-    line, below = lines[before[2]], lines[after[2]]
-    if not 1 <= after[2] - before[2] <= 2 or LIST_MARKER.match(below) or after[2] in points:
+def _runs_on(lines: list[str], widths: list[int], row: int, next_row: int, points: set[int]) -> bool:
+    """Whether the first sentence of line ``next_row`` goes on from the last of line ``row`` above it, at most
+    one blank line apart, when neither is a heading, point or list item: the line ends where no sentence can
+    (on "by", "the", "and": ``HANGING``; or on an abbreviation's full stop, "Bahrick et al." / "(1975) ..."),
+    or it is a full line of prose (the next word would not have fitted: wrapped by hand, or a paragraph
+    broken by a blank line) that does not end its sentence, and the next line goes on in lower case, or with
+    a capital in prose wrapped at an even width (the line above is full too, or the whole paragraph is)."""
+    line, below = lines[row], lines[next_row]
+    if not 1 <= next_row - row <= 2 or LIST_MARKER.match(below) or next_row in points:
         return False
-    if line.lstrip().startswith("#") or line.rstrip().endswith(ENDS_SENTENCE) or len(line.strip()) < WRAP_MIN:
+    if line.lstrip().startswith("#") or widths[row] - (len(line) - len(line.lstrip())) < WRAP_MIN:
         return False
-    block = _block(lines, before[2])
-    width = max(len(row.rstrip()) for row in block)
-    if len(line.rstrip()) + 1 + len(below.split()[0]) <= width:
+    if _ends_sentence(line, below):
         return False
-    return below.lstrip()[:1].islower() or (
-        len(block) >= 3 and all(len(row.rstrip()) >= EVEN_WRAP * width for row in block[:-1])
-    )
+    if line.rstrip().endswith(".") or line.split()[-1].lower() in HANGING:  # an abbreviation's full stop
+        return True
+    first, last = _block(lines, row)
+    width = max(widths[first : last + 1])
+    if widths[row] + 1 + len(below.split()[0]) <= width:
+        return False
+    full = [w >= EVEN_WRAP * width for w in widths[first : last + 1]]
+    even = (last > first + 1 and all(full[:-1])) or (row > first and full[row - first - 1])
+    return below.lstrip()[:1].islower() or even
 
 
-def _block(lines: list[str], row: int) -> list[str]:
-    """The lines of the paragraph (run of non-blank lines) that holds line ``row``."""
+def _ends_sentence(line: str, below: str) -> bool:
+    """Whether ``line`` ends its sentence: it ends in a full stop or the like (before any closing brackets
+    and quotes: "(1975)" ends nothing), and a full stop there is no abbreviation's ("Bahrick et al." /
+    "(1975) tested ...": pysbd reads the two lines' words across it)."""
+    bare = line.rstrip().rstrip(CLOSING)
+    if not bare.endswith(ENDS_SENTENCE):
+        return False
+    if not bare.endswith("."):
+        return True
+    across = " ".join(line.split()[-3:] + below.split()[:3])
+    return len(_segmenter().segment(across)) > 1
+
+
+def _block(lines: list[str], row: int) -> tuple[int, int]:
+    """The first and last line of the paragraph (run of non-blank lines) that holds line ``row``."""
     first, last = row, row
     while first > 0 and lines[first - 1].strip():
         first -= 1
     while last + 1 < len(lines) and lines[last + 1].strip():
         last += 1
-    return lines[first : last + 1]
+    return first, last
 
 
 def _finished(text: str, unit: list[Piece]) -> list[list[Piece]]:

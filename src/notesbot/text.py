@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from functools import lru_cache
 
 from . import outline
@@ -68,8 +69,15 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, stop words kept."""
-    return TOKEN.findall(text.lower())
+    """Lower-cased word tokens without accents ("Müller" and "Muller" are one word), stop words kept."""
+    return TOKEN.findall(fold(text.lower()))
+
+
+def fold(text: str) -> str:
+    """``text`` without the accents on its letters ("é" -> "e"); letters with no plain form stay ("ß")."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 ANALYZER_VERSION = 9  # stored in the index manifest (with the chunker's parameters): a new analyzer rebuilds
@@ -208,6 +216,7 @@ __all__ = [
     "NUMBERS",
     "STOPWORDS",
     "content_hash",
+    "fold",
     "merge_numbers",
     "terms",
     "without_outline_numbers",

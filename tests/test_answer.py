@@ -10,6 +10,7 @@ from notesbot import sentences
 from notesbot.answer import (
     Candidate,
     Signals,
+    answer_cards,
     compose,
     confidence,
     echo,
@@ -456,3 +457,15 @@ def test_a_question_about_the_assignment_is_answered_with_the_assignment_in_orde
     assert with_prompt("what was the essay question?", cands, [cands[0]]) == [cands[0]], "only from a prompt"
     last = [text[c.start : c.end] for c in with_prompt("what was the essay question?", cands, [cands[4]])]
     assert last == ["Was it natural?", "Explain the factors.", "Why did Mao join it?"], "the best one is never cut"
+
+
+def test_a_flashcard_is_answered_by_its_answer_side() -> None:
+    texts = ["Q: Is an advert an offer?", "A: Usually no, it is an invitation to treat.", "Q: Can silence accept?"]
+    asked = Candidate(0, 0, 25, 5, 0.95, 0.9, frozenset(terms(texts[0])), echo=1.0)
+    said = Candidate(0, 26, 70, 5, 0.30, 0.0, frozenset(terms(texts[1])))
+    other = Candidate(0, 71, 93, 6, 0.40, 0.1, frozenset(terms(texts[2])))
+    cards = answer_cards([asked, said, other], texts)
+    assert select(cards)[0] == cards[1] and cards[1].dense == 0.95 and cards[0].title
+    assert answer_cards([said, asked], texts[1::-1]) == [said, asked]  # an answer before its question pairs nothing
+    elsewhere = replace(said, passage=1)
+    assert answer_cards([asked, elsewhere], texts[:2]) == [asked, elsewhere]  # nor one in another passage

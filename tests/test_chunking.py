@@ -182,13 +182,18 @@ def test_section_titles_are_told_from_content_lines() -> None:
     for line in (
         "The idea that the continents move was proposed by Wegener",  # lower-case words: a sentence
         "Mao Visited Moscow In December.",  # a full stop
-        "Wegener",  # one word
+        "It was first proposed by\nWegener",  # one word, but the last of a wrapped sentence
+        "Mao",  # one short word
+        "Wegener and Holmes. They argued.",  # full stops
         "Mao met Stalin in Moscow in December 1949",  # "met": a sentence whose long words are names
         "- Mao Meets Stalin",  # a list item
         "2.1 Causes Of The War",  # an outline point: its own rules
         "Korea Japan Taiwan Manchuria Mongolia Tibet Xinjiang Vietnam Laos Burma India Nepal Bhutan",  # too long
     ):
-        assert not is_title(line, 0), line
+        assert not is_title(line, line.rfind("\n") + 1), line
+    # a word alone after a full stop or a blank line heads what follows, as does a line leading into a list
+    for line in ("Misrepresentation", "The war ended.\nForgetting", "Key points for the essay:"):
+        assert is_title(line, line.rfind("\n") + 1), line
 
 
 def test_a_sentence_going_on_from_its_heading_knows_its_subject() -> None:

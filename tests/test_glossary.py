@@ -129,7 +129,21 @@ def test_abbreviations_the_notes_define_are_learned_in_any_case() -> None:
     assert learn(notes).terms["ATP"].kind == "definition"
 
 
-def test_a_decimal_is_no_two_digit_year() -> None:
-    notes = {"econ.txt": "Food prices rose by 19.2% in the year to March 2023.\nRates rose in 22. Cuts came by 08."}
+def test_a_decimal_or_a_day_is_no_two_digit_year() -> None:
+    notes = {
+        "econ.txt": "Food prices rose by 19.2% in the year to March 2023.\nRates rose in 22. Cuts came by 08.\n"
+        "The offer stood until 17 January 2024."
+    }
     full = {t.short: t.full for t in learn(notes).terms.values()}
-    assert "19" not in full and full["22"] == "2022"
+    assert "19" not in full and "17" not in full and full["22"] == "2022"
+
+
+def test_a_key_of_names_and_words_cut_short_is_learned() -> None:
+    notes = {
+        "macbeth.md": "Key: M = Macbeth, LM = Lady Macbeth, D = Duncan.\n- govt = government\n"
+        "The electronvolt (eV) is small.\nF = force, and N = N0 e^-kt for decay.\n"
+    }
+    full = {t.short: t.full for t in learn(notes).terms.values()}
+    assert full["D"] == "Duncan" and full["LM"] == "Lady Macbeth" and full["govt"] == "government"
+    assert full["eV"] == "electronvolt"
+    assert "F" not in full and "N" not in full  # a capital alone stands for a name; a formula defines nothing

@@ -406,3 +406,18 @@ def test_the_update_summary_counts_one_file_and_one_chunk_in_the_singular() -> N
     one = pipeline.BuildReport(added=["a.txt"], chunks=1, embedded=2).summary()
     assert one.startswith("1 chunk from 1 file: 1 added, 0 changed, 0 removed; 2 texts embedded")
     assert pipeline.BuildReport(unchanged=2, chunks=5).summary().startswith("5 chunks from 2 files: ")
+
+
+def test_a_flashcard_question_is_answered_with_its_card(tmp_path: Path, fake: FakeEmbedder) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    cards = (
+        "# Preterite\n\nQ: What is the preterite of tener?\nA: tuve\n\nQ: How do you say I did?\nA: hice\n\n"
+        "Q: Is an advert an offer? A: Usually no, it is an invitation to treat.\n"
+    )
+    (notes / "cards.md").write_text(cards, encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(abstain_below=0.0))
+    assert bot.ask("What is the preterite of tener?").answer == "Q: What is the preterite of tener? A: tuve [cards.md:3-4]"
+    assert bot.ask("Is an advert an offer?").answer.startswith(  # type: ignore[union-attr]
+        "Q: Is an advert an offer? A: Usually no, it is an invitation to treat. [cards.md:9]"
+    )

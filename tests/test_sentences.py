@@ -132,6 +132,27 @@ def test_a_piece_that_starts_inside_a_line_is_measured_as_the_whole_line() -> No
     assert [piece[a:b] for a, b in split(piece, indent=40)] == ["It controls memory.", whole]
 
 
+def test_abbreviations_pysbd_does_not_know_and_single_capitals_do_not_cut_a_sentence() -> None:
+    assert texts("- 4 Aug '14: Brit. declares war after Belgium is invaded") == [
+        "4 Aug '14: Brit. declares war after Belgium is invaded"
+    ]
+    assert texts("- c. 1900: the naval race between Brit. and Germany begins") == [
+        "c. 1900: the naval race between Brit. and Germany begins"
+    ]
+    assert texts("Third law: if body A exerts a force on body B, B pushes back on A.") == [
+        "Third law: if body A exerts a force on body B, B pushes back on A."
+    ]
+    assert texts("- '14-'18: the war itself") == ["'14-'18: the war itself"]  # the bullet goes, whatever follows
+
+
+def test_a_unit_or_initial_ending_a_line_ends_its_sentence_and_flashcards_stay_apart() -> None:
+    physics = "So 1 kg of mass is equivalent to an energy of 9.0 x 10^16 J.\nBinding energy is defined as the energy."
+    assert len(texts(physics)) == 2
+    cards = "A: tener (tuv-), estar (estuv-), poder (pud-), poner (pus-), and andar (anduv-)\n\nQ: How do you say I did?"
+    assert len(texts(cards)) == 2
+    assert len(texts("Q: Is an advert an offer?\nA: Usually no, it is an invitation to treat.")) == 2
+
+
 def test_line_breaks_between_sentences_and_points_stay_breaks() -> None:
     assert len(texts("It ended after a long and costly war.\nthen more came")) == 2  # a full stop ends it
     assert len(texts("It went on and on for a very long time\n\n\nfar later")) == 2  # two blank lines: a new paragraph

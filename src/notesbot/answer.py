@@ -65,6 +65,25 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
     return len(shared) / len(sentence_terms)
 
 
+# the two sides of a flashcard: "Q: Is an advert an offer?" then "A: Usually no, ..." (on one line or two)
+CARD_QUESTION = re.compile(r"^[\s*_#>-]*(?:Q|Question)\s*\d*\s*[:.)]")
+CARD_ANSWER = re.compile(r"^[\s*_#>-]*(?:A|Ans|Answer)\s*[:.)]")
+
+
+def answer_cards(candidates: list[Candidate], texts: list[str]) -> list[Candidate]:
+    """``candidates`` (``texts[i]`` the sentence of ``candidates[i]``) with each flashcard's answer side as
+    close to the question as its question side, which asks and answers nothing: a question that matches a
+    card's question is answered by the card's answer."""
+    out = list(candidates)
+    for i in range(1, len(out)):
+        asked, said = out[i - 1], out[i]
+        card = CARD_QUESTION.match(texts[i - 1]) or texts[i - 1].rstrip().endswith("?")
+        if asked.passage == said.passage and card and CARD_ANSWER.match(texts[i]):
+            out[i] = replace(said, dense=max(said.dense, asked.dense), lexical=max(said.lexical, asked.lexical))
+            out[i - 1] = replace(asked, title=True)
+    return out
+
+
 WHEN = re.compile(
     r"^\s*when\b|\b(what|which) (year|date|month|day|decade)(?![\w-])|\b(exact|precise) date\b", re.IGNORECASE
 )
@@ -438,9 +457,10 @@ def _joined(passages: list[Passage], sentences: list[Sentence]) -> list[Sentence
 
 def _beside(text: str, x: Sentence, y: Sentence) -> bool:
     """Whether ``x`` and ``y`` follow each other in one passage with only spaces between, the second starting
-    on the line the first ends on."""
+    on the line the first ends on, or on the next when they are a flashcard's question and answer."""
     first, second = (x, y) if x.start < y.start else (y, x)
-    same_line = first.last_line == second.line
+    card = second.line == first.last_line + 1 and CARD_QUESTION.match(first.text) and CARD_ANSWER.match(second.text)
+    same_line = first.last_line == second.line or bool(card)
     return x.passage == y.passage and same_line and not text[first.end : second.start].strip()
 
 
@@ -461,6 +481,7 @@ def _highlight(passages: list[Passage], chosen: list[Candidate]) -> list[Passage
 __all__ = [
     "Candidate",
     "Signals",
+    "answer_cards",
     "compose",
     "confidence",
     "echo",

@@ -18,6 +18,7 @@ CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
 TAIL_SHARE = 4  # a piece of a long line shorter than a quarter of a chunk joins the piece before it
 TITLE_WORDS = 12  # a line of more words is no title, however it is capitalised
+TITLE_WORD_LETTERS = 5  # a title of one word has at least this many letters ("Forgetting", not "Yes" or "Mao")
 # the small words a title leaves in lower case
 TITLE_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to vs with".split())  # noqa: SIM905
 PROMPT_SHARE = 0.6  # a chunk whose text is more than this share of questions and instructions is a prompt
@@ -40,7 +41,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 15, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 16, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -94,7 +95,7 @@ def is_title(text: str, offset: int) -> bool:
     (``6 Personalities``) followed by its sub-items (``6.1 ...``)."""
     lines = text.split("\n")
     row = text.count("\n", 0, offset)
-    if MARKDOWN.match(lines[row]) or _title_case(lines[row]):
+    if MARKDOWN.match(lines[row]) or _title_case(lines[row], lines[row - 1] if row else ""):
         return True
     top = outline.NUMBER.match(lines[row])
     if not top or "." in top.group(1):
@@ -104,14 +105,22 @@ def is_title(text: str, offset: int) -> bool:
     return bool(child and child.group(1).startswith(top.group(1) + "."))
 
 
-def _title_case(line: str) -> bool:
-    """A short line, not an outline point nor a list item, whose words are all capitalised but for short
-    function words ("of", "the"), and which ends without punctuation: a title written as plain text."""
+def _title_case(line: str, above: str = "") -> bool:
+    """A short line, not an outline point nor a list item, that heads what follows: its words all capitalised
+    but for short function words ("of", "the") and no punctuation at its end (a title written as plain text;
+    one word of TITLE_WORD_LETTERS letters or more, "Misrepresentation", when the line ``above`` ends its
+    sentence: not the last word of wrapped prose), or any words ending in a colon ("Key points for the
+    essay:", which leads into a list)."""
     words = line.split()
-    if not 2 <= len(words) <= TITLE_WORDS or outline.NUMBER.match(line) or sentences.BULLET.match(line):
+    if not 1 <= len(words) <= TITLE_WORDS or outline.NUMBER.match(line) or sentences.BULLET.match(line):
         return False
-    if line.rstrip()[-1] in ".!?:;,":
+    if line.rstrip().endswith(":"):
+        return True
+    if line.rstrip()[-1] in ".!?;,":
         return False
+    if len(words) == 1:
+        alone = not above.strip() or above.rstrip().endswith(outline.ENDS_SENTENCE)
+        return alone and words[0].isalpha() and words[0][0].isupper() and len(words[0]) >= TITLE_WORD_LETTERS
     content = [w for w in words if w[0].isalpha() and w.lower() not in TITLE_SMALL_WORDS]
     return bool(content) and all(w[0].isupper() for w in content)
 

@@ -23,7 +23,8 @@ MONTH_NAMES = "|".join(rf"{m}[a-z]*\.?" for m in MONTHS)
 # a two-digit year: after a month name, "in", "of", "during"... and before punctuation, a dash or a capital
 TWO_DIGITS = re.compile(
     rf"(?:\b(?:{MONTH_NAMES}|[Ii]n|[Oo]f|[Dd]uring|[Ss]ince|[Uu]ntil|[Bb]y|[Bb]efore|[Aa]fter)\s+|['’])"
-    r"(\d{2})\b(?=\s*(?:[-–—,;:)]|\.(?!\d)|$|\s[A-Z]))",  # a full stop, not a decimal point ("by 19.2%")
+    rf"(\d{{2}})\b(?!\s+(?:{MONTH_NAMES})\b)"  # a day before its month ("until 17 January") is no year
+    r"(?=\s*(?:[-–—,;:)]|\.(?!\d)|$|\s[A-Z]))",  # a full stop, not a decimal point ("by 19.2%")
     re.MULTILINE,
 )
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
@@ -104,13 +105,16 @@ LIST_ACRONYM = 4  # an acronym spelled out as a list has at least this many lett
 # an abbreviation the notes define, in any case: "electron transport chain (ETC)", "ATP (adenosine
 # triphosphate)", "ETC = electron transport chain"; its letters are found in order in the words defining it
 # (Schwartz and Hearst, 2003), the first one starting a word
-SHORT = r"([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?)"
+SHORT = r"([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?|[a-z]+[A-Z][A-Za-z0-9]*)"  # "ETC", "BoE", "eV", "mRNA"
+# ... and after "=" also a capital alone ("D = Duncan", for a name) or a word cut short ("govt", "Brit.")
+SHORT_SAID = rf"({SHORT[1:-1]}|[A-Z]|[A-Za-z][a-z]+\.?)"
 WORDS = r"([A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*)*)"
 DEFINED = (
     re.compile(rf"{WORDS}[ \t]*\([ \t]*{SHORT}[ \t]*\)"),  # phrase (SHORT): the phrase ends its words
     re.compile(rf"\b{SHORT}[ \t]*\([ \t]*{WORDS}[ \t]*\)"),  # SHORT (phrase)
-    re.compile(rf"\b{SHORT}[ \t]*(?:=|stands for|means)[ \t]*{WORDS}"),  # SHORT = phrase
+    re.compile(rf"(?<![\w.'’-]){SHORT_SAID}[ \t]*(?:=|stands for|means)[ \t]*{WORDS}"),  # SHORT = phrase
 )
+MAX_SHORT = 8  # a longer "short form" is a word
 SMALL_WORDS = (*FUNCTION_WORDS, "to", "a", "an")  # may be left out of the initials ("invitation to treat")
 MARKUP = re.compile(r"[*_`]+")  # Markdown emphasis around a short form ("**ATP** (adenosine ...)")
 
@@ -177,10 +181,21 @@ def _defined(texts: dict[str, str]) -> list[Term]:
         for pattern, short_first in zip(DEFINED, (False, True, True)):
             for match in pattern.finditer(plain):
                 short, words = match.groups() if short_first else match.groups()[::-1]
-                full = _definition(short.removesuffix("s") if short[-2:-1].isupper() else short, words, short_first)
-                if full and full.lower() != short.lower():
+                if len(short) > MAX_SHORT:
+                    continue
+                letters = short.removesuffix("s") if short[-2:-1].isupper() else short.rstrip(".")
+                full = _definition(letters, words, short_first)
+                if full and _defines(short, full):
                     terms.append(Term(short, full, "definition", evidence=f"the notes define {short} as {full!r}"))
     return terms
+
+
+def _defines(short: str, full: str) -> bool:
+    """Whether ``full`` can be what ``short`` stands for: other words, no formula ("N = N0 e^-kt"), and a name
+    for a capital alone ("D = Duncan", not "F = force")."""
+    if full.lower() == short.lower() or any(ch.isdigit() for ch in full):
+        return False
+    return len(short) > 1 or (full[0].isupper() and len(full) >= 3)
 
 
 def _definition(short: str, words: str, leading: bool) -> str | None:

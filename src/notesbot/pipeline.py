@@ -563,7 +563,7 @@ class NotesBot:
         weights = retrieval.idf(idx, sorted(q_terms))
         rarest = max(weights.values(), default=1.0)
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
-        candidates = []
+        candidates, texts = [], []
         about = chunking.about_asking(found.question)  # else a prompt's sentences only restate the question
         for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
@@ -596,6 +596,8 @@ class NotesBot:
                         asks=said and (prompt or (start, end) in opening),
                     )
                 )
+                texts.append(chunk.text[start:end])
+        candidates = answering.answer_cards(candidates, texts)
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
         spanned = _spanned_years(found.question, top_text)
         signals = answering.Signals(

@@ -12,7 +12,7 @@ from .text import line_starts
 
 # a list item's bullet or letter, which no sentence of the item holds ("- Occurs in the stroma", "b) ...")
 # ("a. " and "iv. " only before a word in lower case: "c. 1950", "d. 1976" and "v. Wade" are no list items)
-BULLET = re.compile(r"^\s*(?:[-*•+]\s+(?=\w)|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\.\s+(?=[a-z]))")
+BULLET = re.compile(r"^\s*(?:[-*•+]\s+(?=[\w'‘\"“(])|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\.\s+(?=[a-z]))")
 # Capitalised function and linking words that start a new sentence when a student leaves out the full stop.
 STARTERS = [
     "Also",
@@ -85,7 +85,6 @@ STARTERS = [
     "There",
     "Here",
     "The",
-    "A",
     "An",
     "If",
     "When",
@@ -102,13 +101,15 @@ RUN_ON = re.compile(rf"(?<=[A-Za-z0-9%)\]’'])\s+(?=(?:{'|'.join(STARTERS)}),?\
 # names nothing: between lower-case words only (not "the United States", "met Alfred and")
 PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en|er|t)ed\s+[a-z])")
 MIN_WORDS = 3
-# a list item, not a continuation: "a) ...", "ii. ...", "- ...", "* ...", "> ..." or a table row
-LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|])")
+# a list item or flashcard side, not a continuation: "a) ...", "ii. ...", "- ...", "* ...", "> ...", a table row,
+# "Q: ...", "A: ..."
+LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|]|(?:Q|A|Question|Answer)\s*[:.)]\s)")
 # words no sentence ends on: a line ending on one goes on below ("... as shown by" / "Baddeley in 1966.")
 HANGING = frozenset(
     "a an the of to in on at by for from with into onto as and or nor but than that which whose whom who "
     "because while whereas if is are was were be been has have had its their his her our your my".split()  # noqa: SIM905
 )
+CIRCA = re.compile(r"(?:^|\s)(?:c|ca|circa|approx|no|nos|p|pp|vol|fig)\.$", re.IGNORECASE)  # before a number
 CLOSING = ")]\"'”’"  # closing brackets and quotes, which end a sentence only after its full stop
 EVEN_WRAP = 0.75  # every line but the last at least this share of the longest: a paragraph wrapped by hand
 Piece = tuple[int, int, int]  # a sentence's start and end in the text, and its line's number
@@ -168,7 +169,7 @@ def _runs_on(lines: list[str], widths: list[int], row: int, next_row: int, point
         return False
     full = [w >= EVEN_WRAP * width for w in widths[first : last + 1]]
     even = (last > first + 1 and all(full[:-1])) or (row > first and full[row - first - 1])
-    return below.lstrip()[:1].islower() or even
+    return below.lstrip()[:1].islower() or (even and next_row == row + 1)  # a capital after a blank line: new
 
 
 def _ends_sentence(line: str, below: str) -> bool:
@@ -178,7 +179,7 @@ def _ends_sentence(line: str, below: str) -> bool:
     bare = line.rstrip().rstrip(CLOSING)
     if not bare.endswith(ENDS_SENTENCE):
         return False
-    if not bare.endswith("."):
+    if not bare.endswith(".") or len(bare.split()[-1]) <= 2:  # "... 10^16 J." is a unit or an initial: it ends
         return True
     across = " ".join(line.split()[-3:] + below.split()[:3])
     return len(_segmenter().segment(across)) > 1
@@ -210,10 +211,23 @@ def _line_pieces(line: str, point: bool) -> list[tuple[int, int]]:
     marker = (outline.NUMBER.match(line) if point else None) or BULLET.match(line)
     start = marker.end() if marker else 0
     pieces: list[tuple[int, int]] = []
-    for part in _segmenter().segment(line[start:]):
-        a, b = start + part.start, start + part.end
+    for a, b in _rejoined(line, [(start + p.start, start + p.end) for p in _segmenter().segment(line[start:])]):
         pieces.extend(_run_on(line, a, b))
     return [_strip(line, a, b) for a, b in pieces if line[a:b].strip()]
+
+
+def _rejoined(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """pysbd's sentences of ``line``, with a cut after an abbreviation it does not know taken back: before a
+    word in lower case ("Brit. declares war") or a year after circa ("c. 1900")."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        head = line[a:b].lstrip()
+        tail = line[out[-1][0] : out[-1][1]].rstrip() if out else ""
+        if tail.endswith(".") and (head[:1].islower() or (CIRCA.search(tail) and head[:1].isdigit())):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def _run_on(line: str, a: int, b: int) -> list[tuple[int, int]]:

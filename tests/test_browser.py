@@ -180,3 +180,20 @@ def test_reindex_picks_up_a_new_note(page: Any, chat: Chat) -> None:
     assert "1 added" in page.locator("#nb-status").inner_text()
     ask(page, "Why do zebras have stripes?")
     assert "zebras.txt" in page.locator("#nb-sources").inner_text()
+
+
+def test_on_a_phone_a_citation_scrolls_the_page_to_the_note(browser: Any, chat: Chat) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.set_default_timeout(WAIT)
+    phone.goto(chat.url)
+    phone.locator("#nb-chat").wait_for()
+    answer = ask(phone, QUESTION)
+    answer.locator("a.nb-cite").first.click()
+    phone.locator("#nb-viewer .nb-focus").first.wait_for()
+    phone.wait_for_function(
+        """() => { const r = document.querySelector('#nb-viewer').getBoundingClientRect();
+                   return r.top < window.innerHeight && r.bottom > 0; }"""
+    )
+    shot(phone, "chat-phone-note.png")
+    context.close()

@@ -401,10 +401,40 @@ def test_feedback_lines_match_what_eval_reads(bot: NotesBot, tmp_path: Path) -> 
     lines = [json.loads(line) for line in backend.feedback.read_text(encoding="utf-8").splitlines()]
     assert [line["verdict"] for line in lines] == ["up", "down"]
     for line in lines:
-        assert set(line) == {"question", "answer", "verdict", "passages", "time"}
+        assert set(line) == {"question", "answer", "abstained", "verdict", "passages", "time"}
         assert line["question"] == answer["question"] and line["answer"] == answer["answer"]
         assert all(set(p) == {"source", "start_line", "end_line", "text"} for p in line["passages"])
         assert datetime.fromisoformat(line["time"]).tzinfo is not None
+
+
+def test_agreeing_with_a_refusal_saves_an_unanswerable_question_and_a_verdict_can_be_taken_back(
+    bot: NotesBot, tmp_path: Path
+) -> None:
+    from notesbot.evaluation.questions import read_feedback
+
+    backend, (_, _, like, _) = chat_handlers(bot, tmp_path)
+    refused = {**bot.ask("When did the war begin?").to_dict(), "answer": None, "abstained": True}
+    answered = {**bot.ask("What caused the war?").to_dict(), "abstained": False, "answer": "It began. [a.txt:1]"}
+
+    class Event:
+        def __init__(self, index: int, liked: object) -> None:
+            self.index, self.liked = index, liked
+
+    like({"1": refused, "3": answered}, Event(1, True))
+    like({"1": refused, "3": answered}, Event(3, True))
+    (unanswerable, good) = read_feedback(backend.feedback)
+    assert (unanswerable.answerable, unanswerable.evidence) == (False, ())
+    assert good.answerable and good.evidence
+    like({"1": refused, "3": answered}, Event(3, None))  # the thumbs-up clicked again: taken back
+    assert [q.answerable for q in read_feedback(backend.feedback)] == [False]
+
+
+def test_two_questions_sent_before_the_first_is_answered_both_get_answers(bot: NotesBot, tmp_path: Path) -> None:
+    _, (respond, *_) = chat_handlers(bot, tmp_path)
+    history = [{"role": "user", "content": "When did the war begin?"}, {"role": "user", "content": "What caused it?"}]
+    out, store, _, _ = respond(history, {}, 3, "hybrid", [])
+    assert [m["role"] for m in out] == ["user", "assistant", "user", "assistant"]
+    assert set(store) == {"1", "3"} and store["3"]["question"] == "What caused it?"
 
 
 def test_example_questions_come_from_headings(bot: NotesBot) -> None:
@@ -417,6 +447,12 @@ def test_uploads_are_refused(server: tuple[Any, str]) -> None:
     files = {"files": ("evil.txt", b"x" * 10_000, "text/plain")}
     response = httpx.post(server[1] + "gradio_api/upload", files=files, timeout=30)
     assert response.status_code >= 400, response.text
+
+
+def test_the_confidence_label_tells_weak_answers_from_strong_ones() -> None:
+    for confidence, level in ((0.97, "high"), (0.85, "high"), (0.84, "medium"), (0.56, "medium"), (0.30, "low")):
+        markup = web.answer_html(replace(hostile_answer(), confidence=confidence))
+        assert f"{level} confidence · " in markup, (confidence, markup)
 
 
 def test_confidence_shown_is_rounded_down() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import corpus
-from .config import MODES
+from .config import DEFAULT_ABSTAIN_BELOW, MODES
 from .errors import CorpusError, NotesbotError
 from .pipeline import BuildReport, NotesBot
 from .types import Answer, Document, Passage
@@ -67,6 +67,7 @@ class Backend:
         line = {
             "question": entry["question"],
             "answer": entry["answer"],
+            "abstained": bool(entry.get("abstained")),
             "verdict": verdict,
             "passages": [{k: p[k] for k in ("source", "start_line", "end_line", "text")} for p in entry["passages"]],
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -138,7 +139,7 @@ def answer_html(result: Answer) -> str:
         else '<ul class="nb-points">' + "".join(f"<li>{p}</li>" for p in points) + "</ul>"
     )
     percent = result.confidence_percent
-    level = "high" if percent >= 60 else "medium" if percent >= 30 else "low"
+    level = "high" if percent >= HIGH_CONFIDENCE else "medium" if percent >= ANSWERED_CONFIDENCE else "low"
     meta = f'<span class="nb-conf nb-{level}">{level} confidence · {percent}%</span>'
     return f'<div class="nb-answer">{body}{meta}{notices_html(result)}</div>'
 
@@ -342,6 +343,7 @@ def layout(gr: Any, backend: Backend, examples: list[str]) -> Ui:
             with gr.Row(equal_height=True):
                 box = gr.Textbox(
                     placeholder="Ask a question about your notes…",
+                    label="Your question",
                     show_label=False,
                     container=False,
                     elem_id="nb-question",
@@ -406,20 +408,34 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
     """The event functions that need Gradio classes: respond, show, like, reindex."""
 
     def respond(history: list[Any], store: dict[str, Any], k: float, mode: str, only: list[str]) -> tuple[Any, ...]:
+        """Answer every question of ``history`` that has no answer yet (two sent quickly, one after the other,
+        each get theirs: the second's history was read before the first was answered)."""
         if not history or history[-1].get("role") != "user":
             return history, store, gr.skip(), gr.skip()
-        question = html.unescape(message_text(history[-1]))
         store = {key: entry for key, entry in store.items() if int(key) < len(history)}  # after a clear or an error
+        out: list[Any] = []
+        last = None
+        for i, message in enumerate(history):
+            out.append(message)
+            if message.get("role") == "user" and (i + 1 == len(history) or history[i + 1].get("role") == "user"):
+                reply, last = answer(html.unescape(message_text(message)), int(k), mode, only)
+                if last is not None:
+                    store = {**store, str(len(out)): last.to_dict()}
+                out.append(bot_says(reply))
+        if last is None:
+            return out, store, gr.skip(), gr.skip()
+        return out, store, sources_html(last), gr.Tabs(selected="sources")
+
+    def answer(question: str, k: int, mode: str, only: list[str]) -> tuple[str, Answer | None]:
+        """The chat bubble for ``question``, and its answer when there is one (not for an error)."""
         try:
-            result = backend.ask(question, int(k), mode, only)
+            result = backend.ask(question, k, mode, only)
         except NotesbotError as exc:
-            return [*history, bot_says(error_html(str(exc)))], store, gr.skip(), gr.skip()
+            return error_html(str(exc)), None
         except Exception:  # never a stack trace in the chat: log it, say so plainly
             LOG.exception("answering %r failed", question)
-            failed = error_html("something went wrong while answering; the details are in the server log.")
-            return [*history, bot_says(failed)], store, gr.skip(), gr.skip()
-        store = {**store, str(len(history)): result.to_dict()}
-        return [*history, bot_says(answer_html(result))], store, sources_html(result), gr.Tabs(selected="sources")
+            return error_html("something went wrong while answering; the details are in the server log."), None
+        return answer_html(result), result
 
     def show(evt: Any) -> tuple[str, Any]:
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
@@ -435,12 +451,12 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
 
     def like(store: dict[str, Any], evt: Any) -> None:
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        verdict = VERDICTS.get(evt.liked) if isinstance(evt.liked, (bool, str)) else None
+        verdict = VERDICTS.get(evt.liked) if isinstance(evt.liked, (bool, str)) else "none"  # None: taken back
         entry = store.get(str(index))
         if entry is None or verdict is None:
             return
         backend.record(entry, verdict)
-        gr.Info("Thanks! Saved as a good answer." if verdict == "up" else "Thanks! Saved as a bad answer.")
+        gr.Info(THANKS[verdict, bool(entry.get("abstained"))])
 
     def reindex(progress: Any = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 - Gradio injects it
         try:
@@ -453,6 +469,14 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
 
 
 VERDICTS: dict[bool | str, str] = {True: "up", "Like": "up", False: "down", "Dislike": "down"}
+THANKS = {  # (verdict, whether the answer was a refusal): what the chat says
+    ("up", False): "Thanks! Saved as a good answer.",
+    ("up", True): "Thanks! Saved: your notes do not hold this.",
+    ("down", False): "Thanks! Saved as a bad answer.",
+    ("down", True): "Thanks! Saved: your notes should hold this.",
+    ("none", False): "Your verdict was taken back.",
+    ("none", True): "Your verdict was taken back.",
+}
 
 
 def bot_says(content: str) -> dict[str, str]:
@@ -478,6 +502,10 @@ HEADER = (
     '<span class="nb-tagline">Ask your notes. Every answer is a sentence from your notes, '
     "with a citation you can click.</span></div>"
 )
+# An answer's confidence label: "high" from here (percent); "medium" down to where an answer is given at the
+# default threshold; "low" below, for answers given under a lower NOTESBOT_ABSTAIN_BELOW
+HIGH_CONFIDENCE = 85
+ANSWERED_CONFIDENCE = round(100 * DEFAULT_ABSTAIN_BELOW)
 PLACEHOLDER = "**Ask anything about your notes.**\n\nOr start with one of these:"
 
 SOURCES_JS = """
@@ -501,8 +529,13 @@ VIEWER_JS = """
 const show = () => { const row = element.querySelector('.nb-focus') || element.querySelector('.nb-hl');
   const box = element.querySelector('.nb-doc');
   if (row && box) { box.scrollTop = row.offsetTop - box.offsetTop - box.clientHeight / 3; } };
-watch('value', () => setTimeout(show, 50));
-show();
+// on a narrow screen the note sits below the chat: bring it into view once its tab is shown
+const reveal = (tries) => { const r = element.getBoundingClientRect();
+  if (r.height === 0 && tries > 0) { setTimeout(() => reveal(tries - 1), 100); return; }
+  if (r.top > window.innerHeight || r.bottom < 0) element.scrollIntoView({block: 'start', behavior: 'smooth'}); };
+watch('value', () => setTimeout(() => { show(); reveal(20); }, 50));
+show();  // the Note tab is drawn when first chosen, with its note already in it
+if (element.querySelector('.nb-doc')) reveal(20);
 """
 
 

@@ -95,10 +95,12 @@ def read_questions(path: Path) -> list[Question]:
 
 
 def read_feedback(path: Path) -> list[Question]:
-    """Thumbs-up chat answers as answerable questions whose evidence is the lines their answer cites.
+    """Thumbs-up chat answers as answerable questions whose evidence is the lines their answer cites, and
+    thumbs-up refusals ("Not found in your notes", agreed with) as unanswerable questions.
 
-    A later verdict on the same question replaces an earlier one; thumbs-down rows only do that.
-    Rows whose answer cites nothing fall back to their first passage. Unreadable lines are skipped.
+    A later verdict on the same question replaces an earlier one; thumbs-down rows and verdicts taken back
+    ("none") only do that. Rows whose answer cites nothing fall back to their first passage. Unreadable lines
+    are skipped.
     """
     if not Path(path).is_file():
         return []
@@ -114,15 +116,16 @@ def read_feedback(path: Path) -> list[Question]:
 
 
 def _feedback_question(row: dict[str, Any]) -> Question | None:
+    key = f"f-{content_hash(normalise(str(row['question'])))[:8]}"
+    if row.get("abstained") or row.get("answer") is None:  # a refusal agreed with: the notes do not hold it
+        return Question(key, str(row["question"]), False, (), ("feedback", "refusal"))
     passages = [Evidence(str(p["source"]), int(p["start_line"]), int(p["end_line"])) for p in row["passages"]]
     cited = [Evidence(m[0], int(m[1]), int(m[2] or m[1])) for m in CITATION.findall(str(row.get("answer") or ""))]
     cited = [e for e in cited if any(e.source == p.source for p in passages)]
     evidence = tuple(cited or passages[:1])
     if not evidence:
         return None
-    return Question(
-        f"f-{content_hash(normalise(str(row['question'])))[:8]}", str(row["question"]), True, evidence, ("feedback",)
-    )
+    return Question(key, str(row["question"]), True, evidence, ("feedback",))
 
 
 __all__ = ["Evidence", "Question", "normalise", "read_feedback", "read_questions"]

@@ -119,6 +119,8 @@ def test_type_match() -> None:
     assert type_match("How many times did they meet?", ["They met in 1950 and never again"]) == 0.0
     assert type_match("How much QE had been done by 2021?", ["Total QE reached £895bn by the end of 2021."]) == 1.0
     assert type_match("How much QE had been done by 2021?", ["QE began in 2009 and went on."]) == 0.0
+    assert type_match("How many soldiers died on the first day?", ["Once the whistles blew, they walked"]) == 0.0
+    assert type_match("How many soldiers died?", ["British soldiers of 3 divisions attacked"]) == 0.0  # not before
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:
@@ -469,3 +471,5 @@ def test_a_flashcard_is_answered_by_its_answer_side() -> None:
     assert answer_cards([said, asked], texts[1::-1]) == [said, asked]  # an answer before its question pairs nothing
     elsewhere = replace(said, passage=1)
     assert answer_cards([asked, elsewhere], texts[:2]) == [asked, elsewhere]  # nor one in another passage
+    choices = ["Which event started the war?", "A) The sinking of the Lusitania"]  # a choice, not a card
+    assert answer_cards([asked, said], choices) == [asked, said]

@@ -185,6 +185,8 @@ def test_section_titles_are_told_from_content_lines() -> None:
         "It was first proposed by\nWegener",  # one word, but the last of a wrapped sentence
         "Mao",  # one short word
         "Wegener and Holmes. They argued.",  # full stops
+        "Who succeeded Lenin in 1924?\nStalin",  # an answer under a question
+        "Causes of the war:\nMilitarism\nAlliances",  # an item of a list
         "Mao met Stalin in Moscow in December 1949",  # "met": a sentence whose long words are names
         "- Mao Meets Stalin",  # a list item
         "2.1 Causes Of The War",  # an outline point: its own rules

@@ -147,3 +147,11 @@ def test_a_key_of_names_and_words_cut_short_is_learned() -> None:
     assert full["D"] == "Duncan" and full["LM"] == "Lady Macbeth" and full["govt"] == "government"
     assert full["eV"] == "electronvolt"
     assert "F" not in full and "N" not in full  # a capital alone stands for a name; a formula defines nothing
+    words = learn({"a.txt": "Key: G = Germany, A = Austria, I = Italy\nA key cause was the alliance. I think so."})
+    assert "A" not in words.terms and "I" not in words.terms  # capitals that are words
+
+
+def test_a_year_before_a_word_that_starts_like_a_month_is_learned() -> None:
+    notes = {"cold.txt": "In 47 Marshall Plan announced.\nBy 60 Decolonisation was under way.\nIn 1947 and 1960."}
+    full = {t.short: t.full for t in learn(notes).terms.values()}
+    assert full["47"] == "1947" and full["60"] == "1960"

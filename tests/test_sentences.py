@@ -143,6 +143,10 @@ def test_abbreviations_pysbd_does_not_know_and_single_capitals_do_not_cut_a_sent
         "Third law: if body A exerts a force on body B, B pushes back on A."
     ]
     assert texts("- '14-'18: the war itself") == ["'14-'18: the war itself"]  # the bullet goes, whatever follows
+    # notes in lower case keep their full stops; a capital that is a name does not hang
+    assert len(texts("stalin died in 1953. khrushchev took over. he denounced stalin.")) == 3
+    assert len(texts("Night blindness is caused by a lack of vitamin A\nScurvy is caused by a lack of vitamin C.")) == 2
+    assert len(texts("The Great Pyramid of Giza was built for the pharaoh Khufu c.\n2560 BC, over twenty years.")) == 1
 
 
 def test_a_unit_or_initial_ending_a_line_ends_its_sentence_and_flashcards_stay_apart() -> None:

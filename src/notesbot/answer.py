@@ -66,8 +66,9 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
 
 
 # the two sides of a flashcard: "Q: Is an advert an offer?" then "A: Usually no, ..." (on one line or two)
-CARD_QUESTION = re.compile(r"^[\s*_#>-]*(?:Q|Question)\s*\d*\s*[:.)]")
-CARD_ANSWER = re.compile(r"^[\s*_#>-]*(?:A|Ans|Answer)\s*[:.)]")
+# (with a colon: "A) The Lusitania" is a choice, "A. J. P. Taylor" a name)
+CARD_QUESTION = re.compile(r"^[\s*_#>-]*(?:Q|Question)\s*\d*\s*:")
+CARD_ANSWER = re.compile(r"^[\s*_#>-]*(?:A|Ans|Answer)\s*:")
 
 
 def answer_cards(candidates: list[Candidate], texts: list[str]) -> list[Candidate]:
@@ -102,9 +103,9 @@ MONTHS = (
 DATE = re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{MONTHS}|(?i:century|centuries|decades?))\b")
 NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|dozens|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|once|twice|thrice"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?"
 )
-TIMES = frozenset(["once", "twice", "thrice"])  # counts of times: "turns twice" answers "how many times"
+TIMES = re.compile(r"\b(once|twice|thrice)\b", re.IGNORECASE)  # counts of times: "turns twice", for "how many times"
 # a count or amount: money, a percentage, digits that are not a year, or a number word
 QUANTITY = re.compile(rf"[$£€¥%]|\b(?!(?:1[5-9]\d\d|20\d\d)\b)\d[\d,.]*|\b({NUMBER_WORDS})\b", re.IGNORECASE)
 DURATION = re.compile(
@@ -116,7 +117,7 @@ FOCUS_WORDS = 3  # words after "how many" that name what is counted
 AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts ("300,000 Chinese troops") ...
-NEAR_BEFORE = 3  # ... or this many after it ("Total QE reached £895bn")
+NEAR_BEFORE = 3  # ... or, for "how much X", this many after it ("Total QE reached £895bn")
 CURRENCY = "$£€¥"
 MONEY = frozenset(terms("money cash funds funding spending dollars euros roubles rubles yen yuan"))  # asked for
 # an amount of money in words: "300 million dollars" (not "2 million pounds of grain": pounds only after £)
@@ -130,20 +131,23 @@ class Expected:
 
     kind: str
     focus: frozenset[str] = frozenset()
+    much: bool = False  # "how much X": the amount may also come just after X
 
     def found_in(self, sentence: str) -> bool:
         if self.kind == "date":
             return bool(DATE.search(sentence))
         if self.kind == "duration":
             return bool(DURATION.search(sentence))
+        if "time" in self.focus and TIMES.search(sentence):
+            return True
         return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
 
     def _counts_focus(self, sentence: str, start: int) -> bool:
         if not self.focus:
             return True
         words = sentence[start:].split()
-        near = set(terms(" ".join(sentence[:start].split()[-NEAR_BEFORE:] + words[: NEAR + 1])))
-        near |= {"time"} if words and words[0].lower().strip(".,;:") in TIMES else set()
+        before = sentence[:start].split()[-NEAR_BEFORE:] if self.much else []
+        near = set(terms(" ".join(before + words[: NEAR + 1])))
         priced = sentence[start] in CURRENCY or set(terms(" ".join(words[: MONEY_NEAR + 1]))) & CURRENCY_WORDS
         return bool((self.focus & MONEY and priced) or self.focus & near)
 
@@ -157,7 +161,8 @@ def expected(question: str) -> Expected | None:
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
-        return Expected("count", frozenset(terms(" ".join(named))) - AUXILIARIES)
+        much = match.group(1) is not None and match.group(1).lower() == "much"
+        return Expected("count", frozenset(terms(" ".join(named))) - AUXILIARIES, much)
     return None
 
 

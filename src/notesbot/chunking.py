@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from . import outline, sentences
 from .config import DEFAULT_CHUNK_CHARS
-from .text import ANALYZER_VERSION, line_starts
+from .text import ANALYZER_VERSION, line_starts, without_outline_numbers
 from .types import Chunk, Document
 
 MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -41,7 +41,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 16, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 17, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -89,6 +89,18 @@ def parse(lines: list[str], points: set[int] | None = None) -> Node:
     return root
 
 
+def bm25_text(chunk: Chunk) -> str:
+    """What BM25 indexes of ``chunk``: its breadcrumb, lead-in and text without the numbers of outline points
+    (in its text, the lines whose number no sentence holds: the chunker read them as points), so that "three
+    causes" does not find point 3.1."""
+    lines = chunk.text.split("\n")
+    for row, start in enumerate(line_starts(lines)):
+        match = outline.NUMBER.match(lines[row])
+        if match and not any(a <= start + match.start(1) < b for a, b in chunk.sentences):
+            lines[row] = lines[row][match.end() :]
+    return "\n".join(part for part in (without_outline_numbers(chunk.context), chunk.lead_in, *lines) if part)
+
+
 def is_title(text: str, offset: int) -> bool:
     """Whether the line of ``text`` holding ``offset`` is a section title: a Markdown heading, a line in
     Title Case without a full stop ("The Theory of Plate Tectonics"), or a top-level outline number
@@ -108,9 +120,9 @@ def is_title(text: str, offset: int) -> bool:
 def _title_case(line: str, above: str = "") -> bool:
     """A short line, not an outline point nor a list item, that heads what follows: its words all capitalised
     but for short function words ("of", "the") and no punctuation at its end (a title written as plain text;
-    one word of TITLE_WORD_LETTERS letters or more, "Misrepresentation", when the line ``above`` ends its
-    sentence: not the last word of wrapped prose), or any words ending in a colon ("Key points for the
-    essay:", which leads into a list)."""
+    one word of TITLE_WORD_LETTERS letters or more, "Misrepresentation", when the line ``above`` is blank or
+    ends with a full stop: not the last word of wrapped prose, an answer under a question or a list's item),
+    or any words ending in a colon ("Key points for the essay:", which leads into a list)."""
     words = line.split()
     if not 1 <= len(words) <= TITLE_WORDS or outline.NUMBER.match(line) or sentences.BULLET.match(line):
         return False
@@ -118,8 +130,8 @@ def _title_case(line: str, above: str = "") -> bool:
         return True
     if line.rstrip()[-1] in ".!?;,":
         return False
-    if len(words) == 1:
-        alone = not above.strip() or above.rstrip().endswith(outline.ENDS_SENTENCE)
+    if len(words) == 1:  # not an answer under a question ("Who won?" / "Stalin"), nor an item of a list
+        alone = not above.strip() or above.rstrip().endswith((".", "!"))
         return alone and words[0].isalpha() and words[0][0].isupper() and len(words[0]) >= TITLE_WORD_LETTERS
     content = [w for w in words if w[0].isalpha() and w.lower() not in TITLE_SMALL_WORDS]
     return bool(content) and all(w[0].isupper() for w in content)
@@ -238,7 +250,7 @@ class _Packer:
 
     def __init__(self, doc: Document, lines: list[str], starts: list[int], max_chars: int, points: set[int]) -> None:
         self.doc, self.lines, self.starts, self.max_chars = doc, lines, starts, max_chars
-        self.points = points  # the outline points among ``lines``
+        self.points = sorted(points)  # the outline points among ``lines``, as line indexes
         self.chunks: list[Chunk] = []
         self.pending: int | None = None  # first line of heading lines waiting to join the next chunk
         self.buffer: list[Node] = []  # consecutive short paragraphs waiting to be merged
@@ -345,7 +357,8 @@ class _Packer:
         that line only when the span starts at its beginning."""
         top = first_line - 1  # the index of the span's first line
         whole = not self.doc.text[self.starts[top] : start].strip()
-        return {row - top for row in self.points if top + (not whole) <= row < last_line}
+        rows = self.points[bisect_left(self.points, top + (not whole)) : bisect_left(self.points, last_line)]
+        return {row - top for row in rows}
 
     def lead_in(self, start: int) -> str:
         """For a span that starts mid-sentence (the text before it stops without a full stop), the last
@@ -425,4 +438,4 @@ def _join_scraps(text: str, spans: list[tuple[int, int]], least: int, most: int)
     return out
 
 
-__all__ = ["chunk_document", "chunker_params", "parse", "split_text"]
+__all__ = ["bm25_text", "chunk_document", "chunker_params", "parse", "split_text"]

@@ -13,17 +13,20 @@ import tomllib
 from .errors import ConfigError
 
 GLOSSARY_FILE = "glossary.toml"
-LEARNER_VERSION = 4  # stored in the index manifest: a new learner rebuilds the index
+LEARNER_VERSION = 5  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
 INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
 LOWER = re.compile(r"\b([a-z]{3,6})\b")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
-MONTH_NAMES = "|".join(rf"{m}[a-z]*\.?" for m in MONTHS)
+MONTHS = (
+    "January February March April May June July August September October November December "  # noqa: ISC003
+    "Jan Feb Mar Apr Jun Jul Aug Sept Sep Oct Nov Dec"
+).split()
+MONTH_NAMES = r"(?:" + "|".join(MONTHS) + r")\b\.?"  # whole words: "Mar" and "March", not "Marshall"
 # a two-digit year: after a month name, "in", "of", "during"... and before punctuation, a dash or a capital
 TWO_DIGITS = re.compile(
     rf"(?:\b(?:{MONTH_NAMES}|[Ii]n|[Oo]f|[Dd]uring|[Ss]ince|[Uu]ntil|[Bb]y|[Bb]efore|[Aa]fter)\s+|['’])"
-    rf"(\d{{2}})\b(?!\s+(?:{MONTH_NAMES})\b)"  # a day before its month ("until 17 January") is no year
+    rf"(\d{{2}})\b(?!\s+{MONTH_NAMES})"  # a day before its month ("until 17 January") is no year
     r"(?=\s*(?:[-–—,;:)]|\.(?!\d)|$|\s[A-Z]))",  # a full stop, not a decimal point ("by 19.2%")
     re.MULTILINE,
 )
@@ -101,6 +104,7 @@ NOT_NAMES = frozenset(
 )
 FUNCTION_WORDS = ("of", "and", "the", "for", "in", "on", "de", "du")
 LIST_GAP = r"(?:,[ \t]+(?:and[ \t]+)?|[ \t]+and[ \t]+)"  # between the items of a list on one line
+WORD_LETTERS = frozenset({"A", "I"})  # capitals that are words: never initials ("A key cause", "I think")
 LIST_ACRONYM = 4  # an acronym spelled out as a list has at least this many letters (fewer match by chance)
 # an abbreviation the notes define, in any case: "electron transport chain (ETC)", "ATP (adenosine
 # triphosphate)", "ETC = electron transport chain"; its letters are found in order in the words defining it
@@ -108,7 +112,8 @@ LIST_ACRONYM = 4  # an acronym spelled out as a list has at least this many lett
 SHORT = r"([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?|[a-z]+[A-Z][A-Za-z0-9]*)"  # "ETC", "BoE", "eV", "mRNA"
 # ... and after "=" also a capital alone ("D = Duncan", for a name) or a word cut short ("govt", "Brit.")
 SHORT_SAID = rf"({SHORT[1:-1]}|[A-Z]|[A-Za-z][a-z]+\.?)"
-WORDS = r"([A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*)*)"
+# at most 10 words (Schwartz and Hearst's longest definition for an acronym of 5 letters), from a word's start
+WORDS = r"((?<![\w'’-])[A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*){0,9})"
 DEFINED = (
     re.compile(rf"{WORDS}[ \t]*\([ \t]*{SHORT}[ \t]*\)"),  # phrase (SHORT): the phrase ends its words
     re.compile(rf"\b{SHORT}[ \t]*\([ \t]*{WORDS}[ \t]*\)"),  # SHORT (phrase)
@@ -193,7 +198,7 @@ def _defined(texts: dict[str, str]) -> list[Term]:
 def _defines(short: str, full: str) -> bool:
     """Whether ``full`` can be what ``short`` stands for: other words, no formula ("N = N0 e^-kt"), and a name
     for a capital alone ("D = Duncan", not "F = force")."""
-    if full.lower() == short.lower() or any(ch.isdigit() for ch in full):
+    if full.lower() == short.lower() or any(ch.isdigit() for ch in full) or short in WORD_LETTERS:
         return False
     return len(short) > 1 or (full[0].isupper() and len(full) >= 3)
 
@@ -243,7 +248,7 @@ def _initials(texts: dict[str, str]) -> list[Term]:
         lines = text.split("\n")
         for i, line in enumerate(lines):
             window = " ".join(lines[max(0, i - WINDOW) : i + WINDOW + 1])
-            for letter in {m.group(1) for m in INITIAL.finditer(line)} - {"A", "I"}:
+            for letter in {m.group(1) for m in INITIAL.finditer(line)} - WORD_LETTERS:
                 counts = near.setdefault(letter, Counter())
                 counts.update(w for w in CAPITALISED.findall(window) if w in names and w[0] == letter)
     terms = []

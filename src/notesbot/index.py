@@ -21,7 +21,7 @@ from . import bm25_arrays, dense_index
 from .config import FORMAT_VERSION
 from .errors import IndexError_, IndexLockedError
 from .late import LATE_DIM
-from .text import terms, without_outline_numbers
+from .text import terms
 from .types import Chunk
 
 MANIFEST = "manifest.json"
@@ -291,23 +291,24 @@ def build_faiss(vectors: np.ndarray) -> Any:
 
 
 def build_bm25(texts: list[str]) -> Any:
-    """A bm25s index over the analyzer's terms of ``texts``, outline numbers left out."""
+    """A bm25s index over the analyzer's terms of ``texts`` (``chunking.bm25_text`` of each chunk)."""
     import bm25s
 
     bm25 = bm25s.BM25()
-    tokens = [terms(without_outline_numbers(t)) or [""] for t in texts]
+    tokens = [terms(t) or [""] for t in texts]
     bm25.index(tokens, show_progress=False)
     return bm25
 
 
-def save(folder: Path, manifest: Manifest, contents: Contents) -> Index:
-    """Write a complete new data folder, then switch the manifest to it in one atomic rename."""
+def save(folder: Path, manifest: Manifest, contents: Contents, bm25_texts: list[str]) -> Index:
+    """Write a complete new data folder, then switch the manifest to it in one atomic rename; BM25 indexes
+    ``bm25_texts``, one for each chunk."""
     folder = _make_folder(folder)
     name = f"data-{uuid.uuid4().hex[:12]}"
     tmp = folder / f".tmp-{name}"
     tmp.mkdir()
     dense = build_faiss(contents.vectors)
-    bm25 = build_bm25(contents.texts)
+    bm25 = build_bm25(bm25_texts)
     _write_data(tmp, contents, dense, bm25)
     os.replace(tmp, folder / name)
     manifest = replace(manifest, data=name, n_chunks=len(contents.chunks))

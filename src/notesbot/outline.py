@@ -8,7 +8,7 @@ import re
 from .dates import MONTH
 
 NUMBER = re.compile(r"^\s{0,8}(\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(?=\S)")
-DATE = re.compile(rf"^\s*\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH})\b", re.IGNORECASE)
+DATE = re.compile(rf"^\s*\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH})\b")  # "6 May 1997", not "3 may have ..."
 ENDS_SENTENCE = tuple(".!?:\"')]”’…")  # a line ending in one of these ends its sentence
 WRAP_MIN = 30  # a line shorter than this is a title or a short point, not a line of wrapped prose
 MAX_LINE = 2000  # a longer line is prose, whatever it starts with
@@ -17,33 +17,33 @@ Number = tuple[int, ...]
 
 
 def rows(lines: list[str]) -> set[int]:
-    """The indexes of the ``lines`` that are outline points, found in one pass from the top."""
-    seen: set[Number] = set()
-    found: set[int] = set()
-    previous = ""  # the line above when it is prose: "" when it is blank or an outline point
-    for n, line in enumerate(lines):
-        match = NUMBER.match(line)
-        if match and len(line) < MAX_LINE:
-            number = tuple(int(part) for part in match.group(1).split("."))
-            if is_point(number, line[match.end() :], line, previous, seen):
-                found.add(n)
-                seen.update(number[:depth] for depth in range(1, len(number) + 1))
-        previous = line if line.strip() and n not in found else ""
-    return found
+    """The indexes of the ``lines`` that are outline points."""
+    numbered = {n: match for n, line in enumerate(lines) if (match := _candidate(line))}
+    numbers = {n: tuple(int(part) for part in match.group(1).split(".")) for n, match in numbered.items()}
+    everyone = set(numbers.values())
+    return {
+        n
+        for n, match in numbered.items()
+        if is_point(numbers[n], lines[n][match.end() :], lines[n - 1] if n else "", everyone - {numbers[n]})
+    }
 
 
-def is_point(number: Number, rest: str, line: str, previous: str, seen: set[Number]) -> bool:
-    """Whether ``line``, starting with ``number`` then ``rest``, is an outline point: it goes on with the
-    numbering above (its parent or the point before it is there, "2.2" after "2.1"), or else it is no date and
-    does not go on with a wrapped sentence: ``previous``, the line of prose above, is long and stops
-    mid-sentence, and ``rest`` starts in lower case or with a figure ("40.8 mph, but ..."; not "1 Nationalism"
-    under a long title, nor any line under another point)."""
-    parent, before = number[:-1], number[:-1] + (number[-1] - 1,)
-    if (parent and parent in seen) or before in seen:
+def is_point(number: Number, rest: str, above: str, others: set[Number]) -> bool:
+    """Whether a line that starts with ``number`` (no date: ``_candidate``), then ``rest``, is an outline
+    point: a line elsewhere goes on with its numbering (its parent, the point before or after it, its first
+    sub-point: ``others``), or else it does not go on with a wrapped sentence: the line ``above`` is long and
+    stops mid-sentence while ``rest`` starts in lower case or with a figure ("40.8 mph, but ..."; not "1
+    Nationalism" under a long title)."""
+    parent, before, after = number[:-1], number[:-1] + (number[-1] - 1,), number[:-1] + (number[-1] + 1,)
+    if (parent and parent in others) or before in others or after in others or number + (1,) in others:
         return True
-    if DATE.match(line):
-        return False
-    return not (_runs_on(previous) and not rest[:1].isupper())
+    return not (_runs_on(above) and not rest[:1].isupper())
+
+
+def _candidate(line: str) -> re.Match[str] | None:
+    """The number ``line`` starts with when it may be an outline point's: not a date ("6 May 1997 ...")."""
+    match = NUMBER.match(line)
+    return match if match and len(line) < MAX_LINE and not DATE.match(line) else None
 
 
 def _runs_on(line: str) -> bool:

@@ -329,7 +329,8 @@ class NotesBot:
             counts,
             tokens,
         )
-        return index.save(self.settings.index, manifest, contents)
+        bm25_texts = [gloss.expand(chunking.bm25_text(c)) for c in chunks]
+        return index.save(self.settings.index, manifest, contents, bm25_texts)
 
     def _late_todo(
         self, cache: dict[str, np.ndarray], keys: list[str], texts: list[str]

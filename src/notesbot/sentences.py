@@ -103,11 +103,15 @@ PARTICIPLE = re.compile(r"(?<=\b[a-z])([a-z]*)\s+(?=[A-Z][a-z]{2,}(?:is|iz|at|en
 MIN_WORDS = 3
 # a list item or flashcard side, not a continuation: "a) ...", "ii. ...", "- ...", "* ...", "> ...", a table row,
 # "Q: ...", "A: ..."
-LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|]|(?:Q|A|Question|Answer)\s*[:.)]\s)")
+LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|]|(?:Q|A|Question|Answer)\s*:\s)")
 # words no sentence ends on: a line ending on one goes on below ("... as shown by" / "Baddeley in 1966.")
 HANGING = frozenset(
     "a an the of to in on at by for from with into onto as and or nor but than that which whose whom who "
     "because while whereas if is are was were be been has have had its their his her our your my".split()  # noqa: SIM905
+)
+# a word cut short with a full stop: capitalised and short ("Brit.", "Govt.", "Dec."), or a known short form
+SHORTENED = re.compile(
+    r"(?:^|[\s(])(?:[A-Z][a-z]{1,4}|govt|dept|approx|esp|incl|est|etc|cf|vs|ca|c|e\.g|i\.e|viz|resp)\.$"
 )
 CIRCA = re.compile(r"(?:^|\s)(?:c|ca|circa|approx|no|nos|p|pp|vol|fig)\.$", re.IGNORECASE)  # before a number
 CLOSING = ")]\"'”’"  # closing brackets and quotes, which end a sentence only after its full stop
@@ -161,7 +165,7 @@ def _runs_on(lines: list[str], widths: list[int], row: int, next_row: int, point
         return False
     if _ends_sentence(line, below):
         return False
-    if line.rstrip().endswith(".") or line.split()[-1].lower() in HANGING:  # an abbreviation's full stop
+    if line.rstrip().endswith(".") or line.split()[-1] in HANGING:  # an abbreviation's full stop, "by", "the"
         return True
     first, last = _block(lines, row)
     width = max(widths[first : last + 1])
@@ -178,6 +182,8 @@ def _ends_sentence(line: str, below: str) -> bool:
     "(1975) tested ...": pysbd reads the two lines' words across it)."""
     bare = line.rstrip().rstrip(CLOSING)
     if not bare.endswith(ENDS_SENTENCE):
+        return False
+    if CIRCA.search(bare) and below.lstrip()[:1].isdigit():  # "... built for Khufu c." / "2560 BC"
         return False
     if not bare.endswith(".") or len(bare.split()[-1]) <= 2:  # "... 10^16 J." is a unit or an initial: it ends
         return True
@@ -217,13 +223,14 @@ def _line_pieces(line: str, point: bool) -> list[tuple[int, int]]:
 
 
 def _rejoined(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """pysbd's sentences of ``line``, with a cut after an abbreviation it does not know taken back: before a
-    word in lower case ("Brit. declares war") or a year after circa ("c. 1900")."""
+    """pysbd's sentences of ``line``, with a cut after an abbreviation it does not know taken back: a short
+    capitalised word or a known short form before a word in lower case ("Brit. declares war"; not "took over.
+    he denounced" in notes written in lower case), or circa before a year ("c. 1900")."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
         head = line[a:b].lstrip()
         tail = line[out[-1][0] : out[-1][1]].rstrip() if out else ""
-        if tail.endswith(".") and (head[:1].islower() or (CIRCA.search(tail) and head[:1].isdigit())):
+        if (SHORTENED.search(tail) and head[:1].islower()) or (CIRCA.search(tail) and head[:1].isdigit()):
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))

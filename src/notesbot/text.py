@@ -7,8 +7,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from . import outline
-
 TOKEN = re.compile(r"\w+", re.UNICODE)
 # Lucene's English stop words plus the words that only shape a question.
 STOPWORDS = frozenset(
@@ -113,17 +111,15 @@ NUMBERS = {
 }
 
 
-# an outline number at the start of a breadcrumb's label ("1 Intro > 1.2 ...") or of an outline point's line
-# ("2.1.1 ..."): structure, not content, so BM25 leaves it out ("three causes" must not find section 3 or point 1.3)
-LABEL_NUMBER = re.compile(r"(?<=> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
+# an outline number at the start of a breadcrumb's label ("2.1.1 ...", "1 Intro > 1.2 ..."): structure, not
+# content, so BM25 leaves it out ("three causes" must not find section 3 or point 1.3); the points of a chunk's
+# own text are told by ``chunking.bm25_text``
+NUMBERING = re.compile(r"(?m)(^|> )[ \t]{0,8}\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]+")
 
 
-def without_outline_numbers(text: str) -> str:
-    """``text`` with the numbers of its outline points (``outline.rows``) and breadcrumb labels taken out."""
-    lines = text.split("\n")
-    for row in outline.rows(lines):
-        lines[row] = outline.NUMBER.sub("", lines[row], count=1)
-    return LABEL_NUMBER.sub("", "\n".join(lines))
+def without_outline_numbers(labels: str) -> str:
+    """A breadcrumb (``labels`` joined by " > ") without the outline numbers that start its labels."""
+    return NUMBERING.sub(r"\1", labels)
 
 
 TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"

@@ -121,6 +121,7 @@ def test_type_match() -> None:
     assert type_match("How much QE had been done by 2021?", ["QE began in 2009 and went on."]) == 0.0
     assert type_match("How many soldiers died on the first day?", ["Once the whistles blew, they walked"]) == 0.0
     assert type_match("How many soldiers died?", ["British soldiers of 3 divisions attacked"]) == 0.0  # not before
+    assert type_match("What percentage of the vote did Labour get?", ["Labour's share of the vote was 43.2%"]) == 1.0
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:

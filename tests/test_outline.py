@@ -76,6 +76,20 @@ def test_dates_and_figures_inside_an_outline_are_no_points() -> None:
     assert rows(lines) == {0, 1, 4}
 
 
+def test_numbering_goes_on_in_order_and_dates_need_a_year() -> None:
+    lines = [
+        "1 The 1997 election",
+        "2 The Western Front",
+        "The Battle of the Somme was one of the bloodiest battles in history, with more than",
+        "1 million men killed or wounded on all sides by the end of the battle in November 1916.",
+        "3 March on Rome",  # a heading, not a date: no year
+        "3.1 thousands of Fascists converged on the capital",
+        "8 june 1989 protests in the square",  # a date in lower case: no point, though 8 and 9 follow
+        "9 november 1989 the berlin wall falls",
+    ]
+    assert rows(lines) == {0, 1, 4, 5}
+
+
 def test_a_list_that_starts_past_one_is_still_a_point_after_a_blank_line() -> None:
     assert rows(["", "3 Causes of the war", "3.1 Alliances"]) == {1, 2}
     assert rows(["We met at", "3 pm on the day before the vote was held in the hall"]) == {1}  # short line above

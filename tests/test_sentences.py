@@ -147,6 +147,8 @@ def test_abbreviations_pysbd_does_not_know_and_single_capitals_do_not_cut_a_sent
     assert len(texts("stalin died in 1953. khrushchev took over. he denounced stalin.")) == 3
     assert len(texts("Night blindness is caused by a lack of vitamin A\nScurvy is caused by a lack of vitamin C.")) == 2
     assert len(texts("The Great Pyramid of Giza was built for the pharaoh Khufu c.\n2560 BC, over twenty years.")) == 1
+    assert len(texts("The result was prob. due to the blockade of the ports, see p. 45 for more.")) == 1
+    assert len(texts("Was the blockade a success? No.\n1917 saw Germany answer with unrestricted submarine war.")) == 2
 
 
 def test_a_unit_or_initial_ending_a_line_ends_its_sentence_and_flashcards_stay_apart() -> None:

@@ -386,7 +386,7 @@ def test_chat_answers_and_keeps_the_answer_for_feedback(bot: NotesBot, tmp_path:
     question = "When did the war begin?"
     history, store, panel, _ = respond([{"role": "user", "content": question}], {}, 3, "hybrid", [])
     assert history[-1]["role"] == "assistant" and 'class="nb-card"' in panel
-    assert store["1"] == bot.ask(question, k=3, mode="hybrid").to_dict()
+    assert store["1"] == {**bot.ask(question, k=3, mode="hybrid").to_dict(), "files": []}
 
 
 def test_feedback_lines_match_what_eval_reads(bot: NotesBot, tmp_path: Path) -> None:
@@ -401,7 +401,7 @@ def test_feedback_lines_match_what_eval_reads(bot: NotesBot, tmp_path: Path) -> 
     lines = [json.loads(line) for line in backend.feedback.read_text(encoding="utf-8").splitlines()]
     assert [line["verdict"] for line in lines] == ["up", "down"]
     for line in lines:
-        assert set(line) == {"question", "answer", "abstained", "verdict", "passages", "time"}
+        assert set(line) == {"question", "answer", "abstained", "files", "verdict", "passages", "time"}
         assert line["question"] == answer["question"] and line["answer"] == answer["answer"]
         assert all(set(p) == {"source", "start_line", "end_line", "text"} for p in line["passages"])
         assert datetime.fromisoformat(line["time"]).tzinfo is not None
@@ -425,8 +425,14 @@ def test_agreeing_with_a_refusal_saves_an_unanswerable_question_and_a_verdict_ca
     (unanswerable, good) = read_feedback(backend.feedback)
     assert (unanswerable.answerable, unanswerable.evidence) == (False, ())
     assert good.answerable and good.evidence
-    like({"1": refused, "3": answered}, Event(3, None))  # the thumbs-up clicked again: taken back
+    like({"1": refused, "3": answered}, Event(3, ""))  # the thumbs-up clicked again: taken back (Gradio sends "")
     assert [q.answerable for q in read_feedback(backend.feedback)] == [False]
+    like({"1": refused, "3": answered}, Event(3, True))
+    like({"1": refused, "3": answered}, Event(3, None))
+    assert [q.answerable for q in read_feedback(backend.feedback)] == [False]
+    filtered = {**refused, "question": "Who won in 1997?", "files": ["bio.txt"]}  # refused among some files only
+    like({"5": filtered}, Event(5, True))
+    assert "Who won in 1997?" not in [q.question for q in read_feedback(backend.feedback)]
 
 
 def test_two_questions_sent_before_the_first_is_answered_both_get_answers(bot: NotesBot, tmp_path: Path) -> None:

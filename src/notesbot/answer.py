@@ -117,7 +117,7 @@ FOCUS_WORDS = 3  # words after "how many" that name what is counted
 AUXILIARIES = frozenset(["were", "has", "had", "have", "been", "being", "would", "could", "should", "can"])
 EXPANSION = re.compile(r"\s*\([^()]*\)")  # a glossary expansion, "US (United States)", is not what is counted
 NEAR = 5  # a count must come at most this many words before what it counts ("300,000 Chinese troops") ...
-NEAR_BEFORE = 3  # ... or, for "how much X", this many after it ("Total QE reached £895bn")
+NEAR_BEFORE = 3  # ... or, for an amount ("how much X"), this many after it ("Total QE reached £895bn")
 CURRENCY = "$£€¥"
 MONEY = frozenset(terms("money cash funds funding spending dollars euros roubles rubles yen yuan"))  # asked for
 # an amount of money in words: "300 million dollars" (not "2 million pounds of grain": pounds only after £)
@@ -131,7 +131,7 @@ class Expected:
 
     kind: str
     focus: frozenset[str] = frozenset()
-    much: bool = False  # "how much X": the amount may also come just after X
+    much: bool = False  # "how much X", "what percentage of X": the amount may also come just after X
 
     def found_in(self, sentence: str) -> bool:
         if self.kind == "date":
@@ -161,7 +161,7 @@ def expected(question: str) -> Expected | None:
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
-        much = match.group(1) is not None and match.group(1).lower() == "much"
+        much = (match.group(1) or match.group(3)).lower() not in ("many", "number")  # an amount, not a count
         return Expected("count", frozenset(terms(" ".join(named))) - AUXILIARIES, much)
     return None
 

@@ -41,7 +41,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 17, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 18, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -131,7 +131,7 @@ def _title_case(line: str, above: str = "") -> bool:
     if line.rstrip()[-1] in ".!?;,":
         return False
     if len(words) == 1:  # not an answer under a question ("Who won?" / "Stalin"), nor an item of a list
-        alone = not above.strip() or above.rstrip().endswith((".", "!"))
+        alone = not above.strip() or above.rstrip().rstrip(sentences.CLOSING).endswith((".", "!"))
         return alone and words[0].isalpha() and words[0][0].isupper() and len(words[0]) >= TITLE_WORD_LETTERS
     content = [w for w in words if w[0].isalpha() and w.lower() not in TITLE_SMALL_WORDS]
     return bool(content) and all(w[0].isupper() for w in content)

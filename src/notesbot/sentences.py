@@ -110,10 +110,13 @@ HANGING = frozenset(
     "because while whereas if is are was were be been has have had its their his her our your my".split()  # noqa: SIM905
 )
 # a word cut short with a full stop: capitalised and short ("Brit.", "Govt.", "Dec."), or a known short form
-SHORTENED = re.compile(
-    r"(?:^|[\s(])(?:[A-Z][a-z]{1,4}|govt|dept|approx|esp|incl|est|etc|cf|vs|ca|c|e\.g|i\.e|viz|resp)\.$"
-)
-CIRCA = re.compile(r"(?:^|\s)(?:c|ca|circa|approx|no|nos|p|pp|vol|fig)\.$", re.IGNORECASE)  # before a number
+SHORT_FORMS = (
+    "govt govts gov dept approx esp incl est etc cf vs ca c viz resp prob poss usu sig max min avg diff econ pol "
+    "soc imp mil orig cont nat natl intl pop agric ind yr yrs wk opp ref nb ie eg int dom rev sec cons dev"
+).split()
+SHORTENED = re.compile(rf"(?:^|[\s(])(?:[A-Z][a-z]{{1,4}}|e\.g|i\.e|{'|'.join(SHORT_FORMS)})\.$")
+CIRCA = re.compile(r"(?:^|\s)(?:c|ca|circa|approx)\.$", re.IGNORECASE)  # before a year: "c. 1900"
+PAGE = re.compile(r"(?:^|\s)(?:p|pp|vol|fig)\.$", re.IGNORECASE)  # before a number on the same line: "p. 45"
 CLOSING = ")]\"'”’"  # closing brackets and quotes, which end a sentence only after its full stop
 EVEN_WRAP = 0.75  # every line but the last at least this share of the longest: a paragraph wrapped by hand
 Piece = tuple[int, int, int]  # a sentence's start and end in the text, and its line's number
@@ -225,12 +228,13 @@ def _line_pieces(line: str, point: bool) -> list[tuple[int, int]]:
 def _rejoined(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """pysbd's sentences of ``line``, with a cut after an abbreviation it does not know taken back: a short
     capitalised word or a known short form before a word in lower case ("Brit. declares war"; not "took over.
-    he denounced" in notes written in lower case), or circa before a year ("c. 1900")."""
+    he denounced" in notes written in lower case), or circa or a page before a number ("c. 1900", "p. 45")."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
         head = line[a:b].lstrip()
         tail = line[out[-1][0] : out[-1][1]].rstrip() if out else ""
-        if (SHORTENED.search(tail) and head[:1].islower()) or (CIRCA.search(tail) and head[:1].isdigit()):
+        numbered = (CIRCA.search(tail) or PAGE.search(tail)) and head[:1].isdigit()
+        if (SHORTENED.search(tail) and head[:1].islower()) or numbered:
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))

@@ -68,6 +68,7 @@ class Backend:
             "question": entry["question"],
             "answer": entry["answer"],
             "abstained": bool(entry.get("abstained")),
+            "files": list(entry.get("files") or []),  # "Only these files": a refusal there says nothing of the rest
             "verdict": verdict,
             "passages": [{k: p[k] for k in ("source", "start_line", "end_line", "text")} for p in entry["passages"]],
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -420,7 +421,7 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
             if message.get("role") == "user" and (i + 1 == len(history) or history[i + 1].get("role") == "user"):
                 reply, last = answer(html.unescape(message_text(message)), int(k), mode, only)
                 if last is not None:
-                    store = {**store, str(len(out)): last.to_dict()}
+                    store = {**store, str(len(out)): {**last.to_dict(), "files": list(only or [])}}
                 out.append(bot_says(reply))
         if last is None:
             return out, store, gr.skip(), gr.skip()
@@ -430,12 +431,12 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
         """The chat bubble for ``question``, and its answer when there is one (not for an error)."""
         try:
             result = backend.ask(question, k, mode, only)
+            return answer_html(result), result
         except NotesbotError as exc:
             return error_html(str(exc)), None
         except Exception:  # never a stack trace in the chat: log it, say so plainly
             LOG.exception("answering %r failed", question)
             return error_html("something went wrong while answering; the details are in the server log."), None
-        return answer_html(result), result
 
     def show(evt: Any) -> tuple[str, Any]:
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
@@ -451,7 +452,8 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
 
     def like(store: dict[str, Any], evt: Any) -> None:
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        verdict = VERDICTS.get(evt.liked) if isinstance(evt.liked, (bool, str)) else "none"  # None: taken back
+        taken_back = evt.liked in (None, "")  # the same thumb clicked again (Gradio sends "")
+        verdict = "none" if taken_back else VERDICTS.get(evt.liked) if isinstance(evt.liked, (bool, str)) else None
         entry = store.get(str(index))
         if entry is None or verdict is None:
             return

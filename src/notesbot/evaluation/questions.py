@@ -96,7 +96,8 @@ def read_questions(path: Path) -> list[Question]:
 
 def read_feedback(path: Path) -> list[Question]:
     """Thumbs-up chat answers as answerable questions whose evidence is the lines their answer cites, and
-    thumbs-up refusals ("Not found in your notes", agreed with) as unanswerable questions.
+    thumbs-up refusals ("Not found in your notes", agreed with, when all the notes were searched) as
+    unanswerable questions.
 
     A later verdict on the same question replaces an earlier one; thumbs-down rows and verdicts taken back
     ("none") only do that. Rows whose answer cites nothing fall back to their first passage. Unreadable lines
@@ -117,7 +118,9 @@ def read_feedback(path: Path) -> list[Question]:
 
 def _feedback_question(row: dict[str, Any]) -> Question | None:
     key = f"f-{content_hash(normalise(str(row['question'])))[:8]}"
-    if row.get("abstained") or row.get("answer") is None:  # a refusal agreed with: the notes do not hold it
+    if row.get("abstained") or row.get("answer") is None:  # a refusal agreed with: the notes do not hold it ...
+        if row.get("files"):  # ... unless it was asked of some files only
+            return None
         return Question(key, str(row["question"]), False, (), ("feedback", "refusal"))
     passages = [Evidence(str(p["source"]), int(p["start_line"]), int(p["end_line"])) for p in row["passages"]]
     cited = [Evidence(m[0], int(m[1]), int(m[2] or m[1])) for m in CITATION.findall(str(row.get("answer") or ""))]

@@ -406,6 +406,7 @@ def test_the_update_summary_counts_one_file_and_one_chunk_in_the_singular() -> N
     one = pipeline.BuildReport(added=["a.txt"], chunks=1, embedded=2).summary()
     assert one.startswith("1 chunk from 1 file: 1 added, 0 changed, 0 removed; 2 texts embedded")
     assert pipeline.BuildReport(unchanged=2, chunks=5).summary().startswith("5 chunks from 2 files: ")
+    assert "; 1 text embedded (passages and their sentences), 3 reused" in pipeline.BuildReport(embedded=1, reused=3).summary()
 
 
 def test_a_flashcard_question_is_answered_with_its_card(tmp_path: Path, fake: FakeEmbedder) -> None:

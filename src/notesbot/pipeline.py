@@ -88,7 +88,7 @@ class BuildReport:
             what += f", {glossary.GLOSSARY_FILE} changed"
         return (
             f"{_count(self.chunks, 'chunk')} from {_count(files, 'file')}: {what}; "
-            f"{self.embedded} texts embedded (passages and their sentences), {self.reused} reused"
+            f"{_count(self.embedded, 'text')} embedded (passages and their sentences), {self.reused} reused"
         )
 
 

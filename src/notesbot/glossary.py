@@ -114,8 +114,9 @@ SHORT = r"([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?|[a-z]+[A-Z][A-Za-z0-9]*)"  # "ET
 SHORT_SAID = rf"({SHORT[1:-1]}|[A-Z]|[A-Za-z][a-z]+\.?)"
 # at most 10 words (Schwartz and Hearst's longest definition for an acronym of 5 letters), from a word's start
 WORDS = r"((?<![\w'’-])[A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*){0,9})"
+BRACKETED = re.compile(rf"\([ \t]*{SHORT}[ \t]*\)")  # phrase (SHORT): found from the bracket, then ...
+WORDS_BEFORE = re.compile(rf"{WORDS}[ \t]*$")  # ... the words that end just before it
 DEFINED = (
-    re.compile(rf"{WORDS}[ \t]*\([ \t]*{SHORT}[ \t]*\)"),  # phrase (SHORT): the phrase ends its words
     re.compile(rf"\b{SHORT}[ \t]*\([ \t]*{WORDS}[ \t]*\)"),  # SHORT (phrase)
     re.compile(rf"(?<![\w.'’-]){SHORT_SAID}[ \t]*(?:=|stands for|means)[ \t]*{WORDS}"),  # SHORT = phrase
 )
@@ -182,17 +183,28 @@ def _defined(texts: dict[str, str]) -> list[Term]:
     """Abbreviations the notes define in brackets or with "=", whatever the case of the words defining them."""
     terms = []
     for text in texts.values():
-        plain = MARKUP.sub("", text)
-        for pattern, short_first in zip(DEFINED, (False, True, True)):
-            for match in pattern.finditer(plain):
-                short, words = match.groups() if short_first else match.groups()[::-1]
-                if len(short) > MAX_SHORT:
-                    continue
-                letters = short.removesuffix("s") if short[-2:-1].isupper() else short.rstrip(".")
-                full = _definition(letters, words, short_first)
-                if full and _defines(short, full):
-                    terms.append(Term(short, full, "definition", evidence=f"the notes define {short} as {full!r}"))
+        for short, words, short_first in _definitions(MARKUP.sub("", text)):
+            if len(short) > MAX_SHORT:
+                continue
+            letters = short.removesuffix("s") if short[-2:-1].isupper() else short.rstrip(".")
+            full = _definition(letters, words, short_first)
+            if full and _defines(short, full):
+                terms.append(Term(short, full, "definition", evidence=f"the notes define {short} as {full!r}"))
     return terms
+
+
+def _definitions(text: str) -> list[tuple[str, str, bool]]:
+    """Each short form ``text`` defines, the words that may define it, and whether they follow it."""
+    found = []
+    for match in BRACKETED.finditer(text):  # from each bracket back, not from every word forward: linear
+        before = WORDS_BEFORE.search(text, text.rfind("\n", 0, match.start()) + 1, match.start())
+        if before:
+            found.append((match.group(1), before.group(1), False))
+    for line in text.split("\n"):
+        for pattern, marks in zip(DEFINED, (("(",), ("=", "stands for", "means"))):
+            if any(mark in line for mark in marks):  # most lines define nothing: skip them cheaply
+                found.extend((m.group(1), m.group(2), True) for m in pattern.finditer(line))
+    return found
 
 
 def _defines(short: str, full: str) -> bool:

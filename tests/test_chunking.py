@@ -194,7 +194,12 @@ def test_section_titles_are_told_from_content_lines() -> None:
     ):
         assert not is_title(line, line.rfind("\n") + 1), line
     # a word alone after a full stop or a blank line heads what follows, as does a line leading into a list
-    for line in ("Misrepresentation", "The war ended.\nForgetting", "Key points for the essay:", 'deep desires."\nAmbition'):
+    for line in (
+        "Misrepresentation",
+        "The war ended.\nForgetting",
+        "Key points for the essay:",
+        'deep desires."\nAmbition',
+    ):
         assert is_title(line, line.rfind("\n") + 1), line
 
 

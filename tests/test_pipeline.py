@@ -394,7 +394,10 @@ def test_a_negative_passage_limit_is_refused() -> None:
 def test_a_table_rule_is_never_an_answer_sentence(tmp_path: Path, fake: FakeEmbedder) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
-    table = "# Inhibitors\n\n| Drug | Target |\n|------|--------|\n| Cyanide | Complex IV |\n| Oligomycin | ATP synthase |\n"
+    table = (
+        "# Inhibitors\n\n| Drug | Target |\n|------|--------|\n| Cyanide | Complex IV |\n"
+        "| Oligomycin | ATP synthase |\n"
+    )
     (notes / "bio.md").write_text(table, encoding="utf-8")
     bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(abstain_below=0.0))
     for question in ("|------|--------|", "which drug blocks the target?", "what does oligomycin target"):
@@ -406,7 +409,10 @@ def test_the_update_summary_counts_one_file_and_one_chunk_in_the_singular() -> N
     one = pipeline.BuildReport(added=["a.txt"], chunks=1, embedded=2).summary()
     assert one.startswith("1 chunk from 1 file: 1 added, 0 changed, 0 removed; 2 texts embedded")
     assert pipeline.BuildReport(unchanged=2, chunks=5).summary().startswith("5 chunks from 2 files: ")
-    assert "; 1 text embedded (passages and their sentences), 3 reused" in pipeline.BuildReport(embedded=1, reused=3).summary()
+    assert (
+        "; 1 text embedded (passages and their sentences), 3 reused"
+        in pipeline.BuildReport(embedded=1, reused=3).summary()
+    )
 
 
 def test_a_flashcard_question_is_answered_with_its_card(tmp_path: Path, fake: FakeEmbedder) -> None:
@@ -418,7 +424,9 @@ def test_a_flashcard_question_is_answered_with_its_card(tmp_path: Path, fake: Fa
     )
     (notes / "cards.md").write_text(cards, encoding="utf-8")
     bot = NotesBot(notes, tmp_path / "idx", embedder=fake, settings=Settings(abstain_below=0.0))
-    assert bot.ask("What is the preterite of tener?").answer == "Q: What is the preterite of tener? A: tuve [cards.md:3-4]"
+    assert (
+        bot.ask("What is the preterite of tener?").answer == "Q: What is the preterite of tener? A: tuve [cards.md:3-4]"
+    )
     assert bot.ask("Is an advert an offer?").answer.startswith(  # type: ignore[union-attr]
         "Q: Is an advert an offer? A: Usually no, it is an invitation to treat. [cards.md:9]"
     )

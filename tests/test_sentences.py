@@ -126,8 +126,8 @@ def test_prose_from_a_pdf_runs_on_past_abbreviations_brackets_and_hanging_words(
 
 def test_a_piece_that_starts_inside_a_line_is_measured_as_the_whole_line() -> None:
     """A chunk may start mid-line: its first line is as full as the line it is a piece of."""
-    piece = "It controls memory. Its central executive directs\nattention and two slave systems of working memory, namely the\nloop."
     whole = "Its central executive directs\nattention and two slave systems of working memory, namely the\nloop."
+    piece = "It controls memory. " + whole
     assert [piece[a:b] for a, b in split(piece)][1] == "Its central executive directs"  # too short for a wrap
     assert [piece[a:b] for a, b in split(piece, indent=40)] == ["It controls memory.", whole]
 
@@ -154,7 +154,9 @@ def test_abbreviations_pysbd_does_not_know_and_single_capitals_do_not_cut_a_sent
 def test_a_unit_or_initial_ending_a_line_ends_its_sentence_and_flashcards_stay_apart() -> None:
     physics = "So 1 kg of mass is equivalent to an energy of 9.0 x 10^16 J.\nBinding energy is defined as the energy."
     assert len(texts(physics)) == 2
-    cards = "A: tener (tuv-), estar (estuv-), poder (pud-), poner (pus-), and andar (anduv-)\n\nQ: How do you say I did?"
+    cards = (
+        "A: tener (tuv-), estar (estuv-), poder (pud-), poner (pus-), and andar (anduv-)\n\nQ: How do you say I did?"
+    )
     assert len(texts(cards)) == 2
     assert len(texts("Q: Is an advert an offer?\nA: Usually no, it is an invitation to treat.")) == 2
 

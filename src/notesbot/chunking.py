@@ -344,7 +344,9 @@ class _Packer:
                 end=end,
                 context=" > ".join(c for c in context if c),
                 sentences=tuple(
-                    sentences.split(text, self.points_in(start, first_line, last_line), start - self.starts[first_line - 1])
+                    sentences.split(
+                        text, self.points_in(start, first_line, last_line), start - self.starts[first_line - 1]
+                    )
                 ),
                 lead_in=self.lead_in(start) if text[:1].islower() else "",
                 page=bisect_right(self.doc.pages, first_line),

@@ -18,8 +18,8 @@ WINDOW = 3  # lines either side of an initial where its full name is looked for
 INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
 LOWER = re.compile(r"\b([a-z]{3,6})\b")
-MONTHS = (
-    "January February March April May June July August September October November December "  # noqa: ISC003
+MONTHS = (  # noqa: SIM905
+    "January February March April May June July August September October November December "
     "Jan Feb Mar Apr Jun Jul Aug Sept Sep Oct Nov Dec"
 ).split()
 MONTH_NAMES = r"(?:" + "|".join(MONTHS) + r")\b\.?"  # whole words: "Mar" and "March", not "Marshall"

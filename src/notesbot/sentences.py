@@ -12,7 +12,9 @@ from .text import line_starts
 
 # a list item's bullet or letter, which no sentence of the item holds ("- Occurs in the stroma", "b) ...")
 # ("a. " and "iv. " only before a word in lower case: "c. 1950", "d. 1976" and "v. Wade" are no list items)
-BULLET = re.compile(r"^\s*(?:[-*•+]\s+(?=[\w'‘\"“(])|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\.\s+(?=[a-z]))")
+BULLET = re.compile(
+    r"^\s*(?:[-*•+]\s+(?=[\w'‘\"“(])|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\.\s+(?=[a-z]))"
+)
 # Capitalised function and linking words that start a new sentence when a student leaves out the full stop.
 STARTERS = [
     "Also",
@@ -106,11 +108,13 @@ MIN_WORDS = 3
 LIST_MARKER = re.compile(r"^\s*(?:(?:[a-z]|[ivx]{1,4})[.)]\s|[-*•+>|]|(?:Q|A|Question|Answer)\s*:\s)")
 # words no sentence ends on: a line ending on one goes on below ("... as shown by" / "Baddeley in 1966.")
 HANGING = frozenset(
-    "a an the of to in on at by for from with into onto as and or nor but than that which whose whom who "
-    "because while whereas if is are was were be been has have had its their his her our your my".split()  # noqa: SIM905
+    (  # noqa: SIM905
+        "a an the of to in on at by for from with into onto as and or nor but than that which whose whom who "
+        "because while whereas if is are was were be been has have had its their his her our your my"
+    ).split()
 )
 # a word cut short with a full stop: capitalised and short ("Brit.", "Govt.", "Dec."), or a known short form
-SHORT_FORMS = (
+SHORT_FORMS = (  # noqa: SIM905
     "govt govts gov dept approx esp incl est etc cf vs ca c viz resp prob poss usu sig max min avg diff econ pol "
     "soc imp mil orig cont nat natl intl pop agric ind yr yrs wk opp ref nb ie eg int dom rev sec cons dev"
 ).split()

@@ -572,16 +572,17 @@ class NotesBot:
             opening = set(chunking.opening_prompt(chunk)) if about else set()
             rows: list[int | None] = list(idx.sentence_rows(chunk_id)) or [None] * len(chunk.sentences)
             for (start, end), row in zip(chunk.sentences, rows):
+                text = chunk.text[start:end]
+                if not any(ch.isalnum() for ch in text):
+                    continue  # a table's rule ("|---|---|") or a row of stars says nothing
                 source = idx.contents.sentence_vectors[row] if row is not None else idx.vectors[chunk_id]
                 vector = np.asarray(source)
-                if not any(ch.isalnum() for ch in chunk.text[start:end]):
-                    continue  # a table's rule ("|---|---|") or a row of stars says nothing
-                expanded = gloss.expand(chunk.text[start:end])
+                expanded = gloss.expand(text)
                 sentence_terms = frozenset(terms(expanded))
                 evidence = sentence_terms | set(terms(gloss.expand(chunk.subject_of(start))))
                 lexical = sum(weights.get(t, 0.0) for t in q_terms & evidence) / total
                 line = chunk.start_line + chunk.text.count("\n", 0, start)
-                said = chunking.is_prompt(chunk.text[start:end])  # a question or instruction, a heading's too
+                said = chunking.is_prompt(text)  # a question or instruction, a heading's too
                 candidates.append(
                     answering.Candidate(
                         rank,
@@ -597,7 +598,7 @@ class NotesBot:
                         asks=said and (prompt or (start, end) in opening),
                     )
                 )
-                texts.append(chunk.text[start:end])
+                texts.append(text)
         candidates = answering.answer_cards(candidates, texts)
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
         spanned = _spanned_years(found.question, top_text)

@@ -124,6 +124,25 @@ def test_type_match() -> None:
     assert type_match("What percentage of the vote did Labour get?", ["Labour's share of the vote was 43.2%"]) == 1.0
 
 
+def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
+    where = "Where did Mao and Stalin sign the 1950 treaty?"
+    assert type_match(where, ["In 1950, Mao Zedong and Joseph Stalin forged the alliance"]) == 0.0
+    assert type_match(where, ["Mao travelled to Moscow in December 1949"]) == 1.0
+    assert type_match(where, ["they signed it in the Sino-Soviet spirit"]) == 0.0  # a compound adjective
+    assert type_match(where, ["Stalin met him in May"]) == 0.0  # a month is no place
+    assert type_match(where, ["This led to M's humiliation"]) == 0.0  # "to M's": a person's
+    assert type_match("Where in China did K stay?", ["During K's visit to China"]) == 0.0  # named by the question
+    assert type_match("Where did Mao humiliate K?", ["Organised photo-opportunity at swimming pool"]) == 1.0
+    assert type_match("Where did Mao humiliate K?", ["at the time M set out to humiliate him"]) == 0.0
+    assert type_match("Where did China shell?", ["China began the bombardment of Taiwan"]) == 1.0
+    assert type_match("where did the US ally itself?", ["The United States allied with Japan"]) == 1.0
+    assert type_match("Where did Russia fight the Germans?", ["fighting the Germans in the west"]) == 1.0
+    assert type_match("In which city was the pool?", ["M swam confidently before the cameras"]) == 0.0
+    assert type_match("Where does glycolysis take place?", ["Takes place in the *cytoplasm*, not here."]) == 1.0
+    assert type_match("Where was K?", ["K was in favour of compromise"]) == 0.0  # a figure of speech
+    assert type_match("Who wrote the essay on where the alliance came from?", ["Jason Gordon"]) == 1.0  # not "where"
+
+
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:
     question = frozenset({"great", "leap", "turning", "point"})
     restated = Candidate(0, 0, 10, 1, 0.70, 0.6, question, echo=echo(set(question), question))

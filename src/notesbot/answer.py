@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .chunking import about_asking, parent_point
 from .config import (
@@ -95,6 +96,41 @@ HOW_MANY = re.compile(
     re.IGNORECASE,
 )
 HOW_LONG = re.compile(r"^\s*how long\b", re.IGNORECASE)
+# "where did ...", "in which city ...": the answer must name a place the question does not
+WHERE = re.compile(
+    r"^\s*where\b|\bwhere (did|does|do|was|were|is|are|had|has)\b|\b(in|at) (which|what) (city|town|country|"
+    r"place|location|venue|region|province|building|room)\b",
+    re.IGNORECASE,
+)
+# a place: a name after a preposition of place ("in Moscow", "to Beijing"), or a thing after one that only
+# places ("at the swimming pool", "in the cytoplasm"; not "to the extent"); "at the time", "in favour" are not places
+PLACED = re.compile(
+    r"\b(in|at|near|inside|outside|to|from|within|into|across|throughout|around|beside|towards?|on)\s+"
+    r"(?:the\s+|a\s+|an\s+)?[*_`]*([A-Za-z][\w'’-]*)",
+    re.IGNORECASE,
+)
+COMPOUND = re.compile(r"[A-Z]\w+(-[A-Z]\w+)+")
+POSSESSIVE = re.compile(r"['’]s?$")
+THING_PLACE = frozenset(["at", "in", "near", "inside", "outside", "beside", "within", "throughout"])
+# a name just after "of", "with", "like" or a verb of going or holding ("bombardment of Taiwan", "allied with
+# Japan", "visit China", "cede Manchuria"): places are often written so, though people are too
+NAMED_AFTER = re.compile(
+    r"\b(?i:of|with|like|visit(?:ed|ing|s)?|cede[ds]?|control(?:led|s)?|invade[ds]?|occup(?:y|ied|ies))\s+"
+    r"([A-Z][\w'’-]*)"
+)
+COMPASS = frozenset("north south east west north-east north-west south-east south-west".split())  # noqa: SIM905
+# ... nor are "in favour", "in order", "in the minds of" and other figures of speech
+NOT_PLACES = frozenset(
+    (  # noqa: SIM905
+        "time times first least last all once most best worst risk odds stake length large present moment point end "
+        "start beginning expense cost heart pains hand war peace that this which any some favour favor order fact "
+        "practice exchange charge terms general particular addition response return turn short total part case "
+        "effect contrast comparison mind minds spite power control theory principle reality full advance public "
+        "private detail question view sense way ways light face absence hope hopes need needs desire search support "
+        "aftermath wake course process period years year decade decades century centuries days months weeks "
+        "stages stage one two three each both other others such many more much"
+    ).split()
+)
 # capitalised, so the verbs "may" and "march" are not months
 MONTHS = (
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|January|February|March|April|May|June|July|August|"
@@ -127,10 +163,11 @@ MONEY_NEAR = 3  # a currency word must come at most this many words after the nu
 
 @dataclass(frozen=True)
 class Expected:
-    """What a question's answer must hold: a date, a duration, or a count (of ``focus`` terms, when named)."""
+    """What a question's answer must hold: a date, a duration, a place, or a count (of ``focus`` terms, when
+    named)."""
 
     kind: str
-    focus: frozenset[str] = frozenset()
+    focus: frozenset[str] = frozenset()  # for a place, the question's terms: a place it names is no answer
     much: bool = False  # "how much X", "what percentage of X": the amount may also come just after X
 
     def found_in(self, sentence: str) -> bool:
@@ -138,9 +175,23 @@ class Expected:
             return bool(DATE.search(sentence))
         if self.kind == "duration":
             return bool(DURATION.search(sentence))
+        if self.kind == "place":
+            found = [(m.group(1).lower(), m.group(2)) for m in PLACED.finditer(sentence)]
+            found += [("of", m.group(1)) for m in NAMED_AFTER.finditer(sentence)]
+            return any(self._new_place(preposition, word) for preposition, word in found)
         if "time" in self.focus and TIMES.search(sentence):
             return True
         return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
+
+    def _new_place(self, preposition: str, word: str) -> bool:
+        """Whether ``word`` after ``preposition`` names a place the question (``focus``) does not."""
+        word = POSSESSIVE.sub("", word)  # "to M's" is a person's, not a place
+        if word[0].isupper():  # not a month, an initial, or a compound like "Sino-Soviet" (an adjective)
+            named = len(word) > 1 and not re.fullmatch(MONTHS, word) and not COMPOUND.fullmatch(word)
+        else:
+            named = (preposition in THING_PLACE and word not in NOT_PLACES) or word in COMPASS
+        found = set(terms(word))
+        return named and bool(found) and not any(kin(t, f) or t == f for t in found for f in self.focus)
 
     def _counts_focus(self, sentence: str, start: int) -> bool:
         if not self.focus:
@@ -152,12 +203,16 @@ class Expected:
         return bool((self.focus & MONEY and priced) or self.focus & near)
 
 
+@lru_cache(maxsize=64)  # asked once for each sentence scored
 def expected(question: str) -> Expected | None:
-    """What a "when", "how long" or "how many/much X" question needs in its answer; None for other questions."""
+    """What a "when", "how long", "where" or "how many/much X" question needs in its answer; None for other
+    questions."""
     if WHEN.search(question):
         return Expected("date")
     if HOW_LONG.search(question):
         return Expected("duration")
+    if WHERE.search(question):
+        return Expected("place", frozenset(terms(question)))
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
@@ -167,7 +222,7 @@ def expected(question: str) -> Expected | None:
 
 
 def type_match(question: str, sentences: list[str]) -> float:
-    """1 when a "when", "how long" or "how many" question finds a date, duration or count among
+    """1 when a "when", "how long", "where" or "how many" question finds a date, duration, place or count among
     ``sentences`` (or asks for none), else 0: an answer of the wrong kind suggests the notes do not hold it."""
     wanted = expected(question)
     if wanted is None:

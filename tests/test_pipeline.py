@@ -180,6 +180,18 @@ def test_names_the_notes_never_mention_are_counted(notes: Path, tmp_path: Path, 
     assert bot.ask("What did Mao think of de-Stalinisation?").signals["unknown_names"] == 1.0, "made from Stalin"
 
 
+def test_words_that_frame_a_question_are_no_unknown_terms(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """ "the value of g", "the meaning of displacement": notes that never say "value" or "meaning" still hold
+    the answer; a word the notes never use that names a thing still counts."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "physics.txt").write_text("Free fall: g = 9.81 m/s^2 near the Earth's surface.\n", "utf-8")
+    bot = NotesBot(notes, tmp_path / "index", embedder=fake)
+    for question in ("What is the value of g?", "What is the meaning of free fall?", "definition of free fall"):
+        assert bot.ask(question).signals["unknown_terms"] == 0.0, question
+    assert bot.ask("What is the mass of the Earth?").signals["unknown_terms"] == 0.5  # "mass" names a thing
+
+
 def test_a_name_is_known_from_the_words_the_notes_make_from_it() -> None:
     vocabulary = {t: i for i, t in enumerate(["american", "stalinist", "franchis", "100000", "japanes"])}
     ordered = sorted(vocabulary)

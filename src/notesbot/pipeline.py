@@ -46,7 +46,7 @@ GENERIC = (
     frozenset(
         terms(
             "list summary overview happen happened happening incident event episode affair thing things situation "
-            "story deal stuff"
+            "story deal stuff value meaning definition"
         )
     )
     | ABOUT_NOTES

@@ -437,10 +437,29 @@ def test_agreeing_with_a_refusal_saves_an_unanswerable_question_and_a_verdict_ca
 
 def test_two_questions_sent_before_the_first_is_answered_both_get_answers(bot: NotesBot, tmp_path: Path) -> None:
     _, (respond, *_) = chat_handlers(bot, tmp_path)
-    history = [{"role": "user", "content": "When did the war begin?"}, {"role": "user", "content": "What caused it?"}]
+    history = [
+        {"role": "user", "content": "When did the war begin?"},
+        {"role": "user", "content": "What caused the war?"},
+    ]
     out, store, _, _ = respond(history, {}, 3, "hybrid", [])
     assert [m["role"] for m in out] == ["user", "assistant", "user", "assistant"]
-    assert set(store) == {"1", "3"} and store["3"]["question"] == "What caused it?"
+    assert set(store) == {"1", "3"} and store["3"]["question"] == "What caused the war?"
+
+
+def test_a_follow_up_is_read_with_the_question_it_leans_on(bot: NotesBot, tmp_path: Path) -> None:
+    _, (respond, *_) = chat_handlers(bot, tmp_path)
+    first = [{"role": "user", "content": "When did the war begin?"}]
+    history, store, _, _ = respond(first, {}, 3, "hybrid", [])
+    for follow_up in ("What caused it?", "and why?"):
+        history, store, _, _ = respond([*history, {"role": "user", "content": follow_up}], store, 3, "hybrid", [])
+        asked = store[str(len(history) - 1)]["question"]
+        assert asked == f"{follow_up.removeprefix('and ')} (When did the war begin?)"  # the saved question reads alone
+        assert "read with your earlier question" in history[-1]["content"]
+    history, store, _, _ = respond(
+        [*history, {"role": "user", "content": "What caused the war?"}], store, 3, "hybrid", []
+    )
+    assert store[str(len(history) - 1)]["question"] == "What caused the war?"
+    assert "earlier question" not in history[-1]["content"]
 
 
 def test_example_questions_come_from_headings(bot: NotesBot) -> None:

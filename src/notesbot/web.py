@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from . import corpus
+from . import corpus, followup
 from .config import DEFAULT_ABSTAIN_BELOW, MODES
 from .errors import CorpusError, NotesbotError
 from .pipeline import BuildReport, NotesBot
@@ -416,21 +416,29 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
         store = {key: entry for key, entry in store.items() if int(key) < len(history)}  # after a clear or an error
         out: list[Any] = []
         last = None
+        asked: list[str] = []  # the questions so far, for a follow-up to lean on
         for i, message in enumerate(history):
             out.append(message)
-            if message.get("role") == "user" and (i + 1 == len(history) or history[i + 1].get("role") == "user"):
-                reply, last = answer(html.unescape(message_text(message)), int(k), mode, only)
+            question = html.unescape(message_text(message)) if message.get("role") == "user" else None
+            if question is not None and (i + 1 == len(history) or history[i + 1].get("role") == "user"):
+                reply, last = answer(question, asked, int(k), mode, only)
                 if last is not None:
                     store = {**store, str(len(out)): {**last.to_dict(), "files": list(only or [])}}
                 out.append(bot_says(reply))
+            if question is not None:
+                asked.append(question)
         if last is None:
             return out, store, gr.skip(), gr.skip()
         return out, store, sources_html(last), gr.Tabs(selected="sources")
 
-    def answer(question: str, k: int, mode: str, only: list[str]) -> tuple[str, Answer | None]:
-        """The chat bubble for ``question``, and its answer when there is one (not for an error)."""
+    def answer(question: str, asked: list[str], k: int, mode: str, only: list[str]) -> tuple[str, Answer | None]:
+        """The chat bubble for ``question``, read with the last of the questions ``asked`` before it that stands
+        alone when it cannot ("and why?"), and its answer when there is one (not for an error)."""
+        earlier = followup.leans_on(asked) if followup.is_follow_up(question) else None
         try:
-            result = backend.ask(question, k, mode, only)
+            result = backend.ask(followup.in_context(question, earlier) if earlier else question, k, mode, only)
+            if earlier:
+                result.notices.append(f'read with your earlier question "{earlier}"')
             return answer_html(result), result
         except NotesbotError as exc:
             return error_html(str(exc)), None

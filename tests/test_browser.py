@@ -139,6 +139,15 @@ def test_answer_citation_and_highlighted_source_lines(page: Any, chat: Chat) -> 
     assert entry["question"] == QUESTION and entry["verdict"] == "up" and entry["passages"]
 
 
+def test_a_follow_up_is_answered_with_the_question_before_it(page: Any) -> None:
+    ask(page, "What did Khrushchev propose in July 1958?")
+    answer = ask(page, "why did Mao object to it?")
+    text = answer.inner_text()
+    assert 'read with your earlier question "What did Khrushchev propose in July 1958?"' in text
+    assert "Not found in your notes" not in text and "patronising" in text, text
+    shot(page, "chat-follow-up.png")
+
+
 def test_example_question_and_passage_click(page: Any) -> None:
     example = page.locator("#nb-chat button.example").first
     text = example.inner_text().strip()

@@ -21,6 +21,7 @@ TITLE_WORDS = 12  # a line of more words is no title, however it is capitalised
 TITLE_WORD_LETTERS = 5  # a title of one word has at least this many letters ("Forgetting", not "Yes" or "Mao")
 # the small words a title leaves in lower case
 TITLE_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to vs with".split())  # noqa: SIM905
+LEAF = 99  # a paragraph's depth in the heading tree: below every heading
 PROMPT_SHARE = 0.6  # a chunk whose text is more than this share of questions and instructions is a prompt
 
 
@@ -82,7 +83,7 @@ def parse(lines: list[str], points: set[int] | None = None) -> Node:
             i += 1
         elif line.strip():
             last = _paragraph_end(lines, i, heading_depth, points)
-            stack[-1].children.append(Node(i, last, 99, None))
+            stack[-1].children.append(Node(i, last, LEAF, None))
             i = last + 1
         else:
             i += 1

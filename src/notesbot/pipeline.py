@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer as answering
-from . import chunking, corpus, dates, glossary, index, late, neighbours, retrieval, spelling
+from . import chunking, corpus, dates, glossary, index, late, neighbours, overview, retrieval, spelling
 from .config import (
     DEFAULT_ANSWER_PASSAGES,
     DEFAULT_LATE_MAX_CHUNKS,
@@ -26,7 +26,7 @@ from .embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from .errors import CorpusError, IndexError_, QuestionError
 from .index import FileEntry, Index, Manifest
 from .text import KIN_FROM, content_hash, merge_numbers, terms
-from .types import Answer, Chunk, Passage
+from .types import Answer, Chunk, Passage, Sentence
 
 Progress = Callable[[int, int], None]
 
@@ -456,12 +456,67 @@ class NotesBot:
     ) -> Answer:
         """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
         cleaned, notices = clean_question(question)
+        if overview.concerns_notes(cleaned):
+            names = self._note_names(sources)
+            whole = overview.asked(cleaned, names)
+            if whole:
+                return self._overview(cleaned, whole, self.settings.k if k is None else check_k(k), notices)
+            named = overview.named(cleaned, names)
+            if named:
+                sources = named
+                notices = [*notices, f"asked of {', '.join(named)}, the note the question names"]
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
         candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
         result = neighbours.join_answer(result, self._spans(found), self.settings.passage_chars, found.k)
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
+
+    def _note_names(self, sources: list[str] | None) -> dict[str, str]:
+        """Each note (of ``sources``, when given) -> its name as a question may give it: its file name, and its
+        title, the heading above all of it ("# Cellular Respiration — Lecture 7"), when it has one."""
+        tops: dict[str, set[str | None]] = {}
+        for chunk in self.ensure_index().chunks:
+            if not sources or chunk.source in sources:
+                tops.setdefault(chunk.source, set()).add(chunk.heading.split(" > ")[0] if chunk.heading else None)
+        titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
+        return {source: overview.name(source, title) for source, title in sorted(titles.items())}
+
+    def _overview(self, question: str, notes: list[str], k: int, notices: list[str]) -> Answer:
+        """The answer to a question about whole notes: each note's headings, or the opening (or close) of its
+        prose, in at most ``k`` passages. Read from the notes' structure, not scored, so its confidence is 1."""
+        idx = self.ensure_index()
+        conclusion = overview.wants_conclusion(question)
+        used: list[Chunk] = []
+        sentences: list[Sentence] = []
+        read: list[str] = []
+        for note in notes:
+            chunks = [c for c in idx.chunks if c.source == note]
+            doc, _ = corpus.read(corpus.NoteFile(note, self.settings.corpus / note, 0, 0))
+            kind, points = overview.points(
+                doc.lines if doc else [], chunks, conclusion, overview.MAX_POINTS // len(notes)
+            )
+            read += [f"{note}: its {kind}"] if points else []
+            for point in points:
+                chunk = chunks[point.chunk]
+                if chunk not in used:
+                    if len(used) == k:
+                        break
+                    used.append(chunk)
+                line = chunk.start_line + chunk.text.count("\n", 0, point.start)
+                text = chunk.text[point.start : point.end]
+                rank = used.index(chunk)
+                end_line = line + text.count("\n")
+                sentences.append(Sentence(text, note, line, rank, point.start, point.end, 1.0, end_line))
+        if not sentences:
+            return Answer(question, None, True, [], [], 0.0, notices)
+        passages = [
+            replace(Passage.from_chunk(c, 1.0), highlights=tuple((s.start, s.end) for s in sentences if s.passage == r))
+            for r, c in enumerate(used)
+        ]
+        text = " ".join(f"{s.words} [{s.citation}]" for s in sentences)
+        notices = [*notices, f"a question about whole notes, answered from {'; '.join(read)}"]
+        return Answer(question, text, False, passages, sentences, 1.0, notices)
 
     def _retrieve(
         self, question: str, k: int | None, mode: str | None, sources: list[str] | None, need_vector: bool

@@ -1,0 +1,142 @@
+"""Questions about whole notes: which notes they name, and the overview they are answered with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notesbot import NotesBot
+from notesbot.overview import asked, name, named
+
+from .conftest import FakeEmbedder
+
+SOURCES = ["cold-war-essay.txt", "lecture-7.md", "revision-notes.txt"]
+NAMES = {source: name(source, None) for source in SOURCES}
+ESSAY = (
+    "Jason Gordon 19 March 2023\n"
+    "\n"
+    "Why did the alliance form? Explain the factors for and against it.\n"
+    "\n"
+    "In 1950 Mao and Stalin forged the alliance. Both sides distrusted each other. "
+    "They allied out of isolation and need.\n"
+    "\n"
+    "The Americans misread it as natural.\n"
+    "\n"
+    "In the end the alliance was one of necessity. It was never natural.\n"
+)
+LECTURE = (
+    "# Respiration\n"
+    "\n"
+    "## Glycolysis\n"
+    "Glucose is split in the cytoplasm.\n"
+    "\n"
+    "## Krebs cycle\n"
+    "It turns twice per glucose.\n"
+    "\n"
+    "## Electron transport chain\n"
+    "Protons flow back through ATP synthase.\n"
+)
+OUTLINE = "1 Introduction\n1.1 Stalin died in 1953\n2 The Great Leap Forward 1958\n2.1 It rejected the Soviet model\n"
+
+
+@pytest.mark.parametrize(
+    ("question", "notes"),
+    [
+        ("What is the essay about?", ["cold-war-essay.txt"]),
+        ("What's the essay's main argument?", ["cold-war-essay.txt"]),
+        ("What does the essay conclude?", ["cold-war-essay.txt"]),
+        ("Summarise my lecture", ["lecture-7.md"]),
+        ("What are my notes about?", SOURCES),
+        ("Give me an overview of my revision notes", ["revision-notes.txt"]),
+    ],
+)
+def test_a_question_about_a_whole_note_names_it(question: str, notes: list[str]) -> None:
+    assert asked(question, NAMES) == notes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the essay say about Stalin?",
+        "What did Mao conclude about Khrushchev?",
+        "What was the essay question?",
+        "What is the Great Leap Forward about?",
+        "What are the main points of the Krebs cycle?",
+    ],
+)
+def test_a_question_about_something_inside_the_notes_is_no_overview(question: str) -> None:
+    assert asked(question, NAMES) is None
+
+
+def test_a_question_naming_a_kind_of_note_is_asked_of_those_notes() -> None:
+    assert named("How much aid did the US give Japan, according to the essay?", NAMES) == ["cold-war-essay.txt"]
+    assert named("What does my lecture say about glycolysis?", NAMES) == ["lecture-7.md"]
+    assert named("What were Sino-Soviet relations like?", NAMES) is None  # no kind of note named
+    assert named("What do my notes say about glycolysis?", NAMES) is None  # "notes": all of them
+    essays = {s: name(s, None) for s in ("a-essay.txt", "b-essay.txt")}
+    assert named("What does the essay say?", essays) is None  # every note: no filter
+
+
+def test_a_note_is_also_named_by_its_title() -> None:
+    titled = {"resp.md": name("resp.md", "Cellular Respiration — Lecture 7"), "enzymes.md": name("enzymes.md", None)}
+    assert asked("What is the lecture about?", titled) == ["resp.md"]
+    assert named("What does the lecture say about ATP?", titled) == ["resp.md"]
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> NotesBot:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "cold-war-essay.txt").write_text(ESSAY, encoding="utf-8")
+    (notes / "lecture-7.md").write_text(LECTURE, encoding="utf-8")
+    (notes / "revision-notes.txt").write_text(OUTLINE, encoding="utf-8")
+    return NotesBot(notes, tmp_path / "index", embedder=FakeEmbedder())
+
+
+def test_an_essay_is_summed_up_by_its_opening_paragraph_and_concluded_by_its_last(bot: NotesBot) -> None:
+    about = bot.ask("What is the essay about?")
+    assert about.answer == (
+        "In 1950 Mao and Stalin forged the alliance. [cold-war-essay.txt:5] "
+        "They allied out of isolation and need. [cold-war-essay.txt:5]"
+    )
+    assert about.confidence == 1.0 and not about.abstained
+    assert [p.text[a:b] for p in about.passages for a, b in p.highlights] == [s.text for s in about.sentences]
+    end = bot.ask("What does the essay conclude?")
+    assert end.answer == (
+        "In the end the alliance was one of necessity. [cold-war-essay.txt:9] It was never natural. "
+        "[cold-war-essay.txt:9]"
+    )
+
+
+def test_headed_notes_are_summed_up_by_their_section_headings(bot: NotesBot) -> None:
+    lecture = bot.ask("Summarise my lecture")
+    assert [(s.text, s.line) for s in lecture.sentences] == [
+        ("Glycolysis", 3),
+        ("Krebs cycle", 6),
+        ("Electron transport chain", 9),
+    ]
+    outline = bot.ask("what do my revision notes cover?")
+    assert [(s.text, s.line) for s in outline.sentences] == [
+        ("1 Introduction", 1),
+        ("2 The Great Leap Forward 1958", 3),
+    ]
+
+
+def test_an_overview_of_several_notes_keeps_to_k_passages(bot: NotesBot) -> None:
+    whole = bot.ask("What are my notes about?", k=2)
+    assert len(whole.passages) <= 2
+    shown = {(p.source, p.start_line, p.end_line) for p in whole.passages}
+    assert all(
+        (whole.passages[s.passage].source, s.line) in {(a, line) for a, b, c in shown for line in range(b, c + 1)}
+        for s in whole.sentences
+    )
+
+
+def test_a_note_titled_by_its_one_top_heading_is_named_by_it(bot: NotesBot) -> None:
+    """ "lecture-7.md" is all under "# Respiration": a question may call it the respiration notes; the outline's
+    first point ("1 Introduction") is no title, so "the introduction" names no note."""
+    whole = bot.ask("What do my respiration notes cover?")
+    assert {s.source for s in whole.sentences} == {"lecture-7.md"} and whole.confidence == 1.0
+    inside = bot.ask("What does the introduction cover?")
+    assert not any("whole notes" in notice for notice in inside.notices)

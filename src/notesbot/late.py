@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .blas import blas_threads
 from .text import STOPWORDS
 from .types import TokenVectors
 
@@ -59,7 +60,8 @@ def projection(dim: int) -> np.ndarray:
     """A fixed random rotation from the model's ``dim`` dimensions to ``LATE_DIM``: orthonormal columns, or for
     a model of fewer dimensions orthonormal rows, which keep its inner products exactly."""
     rng = np.random.default_rng(PROJECTION_SEED)
-    q, _ = np.linalg.qr(rng.normal(size=(max(dim, LATE_DIM), LATE_DIM)))
+    with blas_threads(1):  # a small factorisation: on a busy machine a second BLAS thread stalled it for 1.7 s
+        q, _ = np.linalg.qr(rng.normal(size=(max(dim, LATE_DIM), LATE_DIM)))
     return np.asarray(q[:dim], dtype=np.float32)
 
 

@@ -155,3 +155,34 @@ def test_a_year_before_a_word_that_starts_like_a_month_is_learned() -> None:
     notes = {"cold.txt": "In 47 Marshall Plan announced.\nBy 60 Decolonisation was under way.\nIn 1947 and 1960."}
     full = {t.short: t.full for t in learn(notes).terms.values()}
     assert full["47"] == "1947" and full["60"] == "1960"
+
+
+def test_capitals_never_spelled_out_are_matched_by_the_initials_of_a_name_a_question_spells_out(
+    tmp_path: Path,
+) -> None:
+    notes = {
+        "ww1.txt": "CAUSES OF WW1\n1908: A-H annexes Bosnia => Serbia furious\nThe causes of the war were many. "
+        "The British Expeditionary Force (BEF) landed in 1914.\nTGLF is another story.\n"
+    }
+    learned = learn(notes)
+    assert {"A-H", "TGLF", "WW"} & learned.bare == {"A-H", "TGLF"}  # "WW1" holds a digit: no run of capitals
+    assert "CAUSES" not in learned.bare and "OF" not in learned.bare  # words the notes write in lower case
+    assert "BEF" not in learned.bare  # spelled out: a term of its own
+    assert learned.abbreviate("What did Austria-Hungary annex?") == "What did Austria-Hungary (A-H) annex?"
+    assert learned.abbreviate("Did Austria-Hungary annex Bosnia?") == "Did Austria-Hungary (A-H) annex Bosnia?"
+    assert learned.abbreviate("Why did the Great Leap Forward fail?") == (
+        "Why did the Great Leap Forward (TGLF) fail?"
+    )
+    assert learned.abbreviate("What did Alice Hart do?") == "What did Alice Hart do?"  # "AH": not "A-H"
+    assert Glossary.from_dict(learned.to_dict()).bare == learned.bare
+    assert merge(learned, {"A-H": "Austria-Hungary"}).bare == learned.bare - {"A-H"}  # the user spelled it out
+
+
+def test_a_name_the_notes_only_write_short_is_no_unknown_name(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "ww1.txt").write_text("1908: A-H annexes Bosnia, and Serbia is furious.\n", encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "index", embedder=FakeEmbedder())
+    signals = bot.ask("What did Austria-Hungary annex in 1908?").signals
+    assert signals["unknown_names"] == 0.0 and signals["unknown_terms"] == 0.0
+    assert bot.ask("What did Prussia annex in 1908?").signals["unknown_names"] == 1.0

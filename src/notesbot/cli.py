@@ -233,6 +233,9 @@ def _progress_bar() -> Callable[[int, int], None]:
     return update
 
 
+BARE_SHOWN = 20  # short forms never spelled out, listed by `notesbot glossary`
+
+
 @cli.command("glossary")
 @CORPUS
 @INDEX
@@ -254,6 +257,12 @@ def glossary_command(corpus: Path | None, index_dir: Path | None, model: str | N
         click.echo('No short forms found. Add some to glossary.toml under [terms], e.g. PRC = "People\'s Republic"')
     for term in terms:
         click.echo(shown(f"{term['short']:>8} = {term['full']}  ({_origin(term)})", one_line=True))
+    bare = built.glossary.get("bare", [])
+    if bare:
+        listed = ", ".join(bare[:BARE_SHOWN]) + (
+            f" and {len(bare) - BARE_SHOWN} more" if len(bare) > BARE_SHOWN else ""
+        )
+        click.echo(shown(f"Never spelled out (matched by a question's initials; add them to glossary.toml): {listed}"))
 
 
 def _origin(term: dict[str, str]) -> str:

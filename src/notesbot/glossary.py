@@ -13,7 +13,7 @@ import tomllib
 from .errors import ConfigError
 
 GLOSSARY_FILE = "glossary.toml"
-LEARNER_VERSION = 5  # stored in the index manifest: a new learner rebuilds the index
+LEARNER_VERSION = 6  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
 INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
@@ -123,6 +123,12 @@ DEFINED = (
 MAX_SHORT = 8  # a longer "short form" is a word
 SMALL_WORDS = (*FUNCTION_WORDS, "to", "a", "an")  # may be left out of the initials ("invitation to treat")
 MARKUP = re.compile(r"[*_`]+")  # Markdown emphasis around a short form ("**ATP** (adenosine ...)")
+# capitals the notes write as a short form without ever spelling it out: "A-H annexes Bosnia" ...
+BARE = re.compile(r"(?<![\w'’.-])([A-Z](?:-?[A-Z]){1,5})(?![\w'’-])")
+MAX_BARE = 2000  # short forms kept at most (the most used)
+WRITTEN = re.compile(r"\b[A-Za-z][a-z]+\b")  # a word as prose writes it: "essay", "Essay"
+# ... and a name a question spells out, which they may stand for: "Austria-Hungary", "the Great Leap Forward"
+SPELLED = re.compile(r"\b(?:The\s+|the\s+)?[A-Z][a-z]+(?:(?:-|\s+(?:(?:of|and|the|for)\s+)*)[A-Z][a-z]+)+\b")
 
 
 @dataclass(frozen=True)
@@ -150,13 +156,33 @@ class Glossary:
     """Short forms and what they stand for; ``expand`` writes the full form after each short form."""
 
     terms: dict[str, Term] = field(default_factory=dict)
+    bare: frozenset[str] = frozenset()  # short forms the notes use but never spell out ("A-H")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"terms": [t.to_dict() for t in sorted(self.terms.values(), key=lambda t: t.short.lower())]}
+        terms = [t.to_dict() for t in sorted(self.terms.values(), key=lambda t: t.short.lower())]
+        return {"terms": terms, "bare": sorted(self.bare)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Glossary:
-        return cls({t["short"]: Term(**t) for t in data.get("terms", [])})
+        return cls({t["short"]: Term(**t) for t in data.get("terms", [])}, frozenset(data.get("bare", [])))
+
+    def shortened(self, question: str) -> list[tuple[str, str]]:
+        """The names ``question`` spells out whose initials are a short form the notes use without spelling it
+        out ("Austria-Hungary" for "A-H", "the Great Leap Forward" for "TGLF"), each with that short form."""
+        found = []
+        for match in SPELLED.finditer(question):
+            for name in _tails(match.group(0)):  # "Did Austria-Hungary": the question's first word is no part
+                short = next((s for s in _initials_of(name) if s in self.bare), None)
+                if short:
+                    found.append((name, short))
+                    break
+        return found
+
+    def abbreviate(self, question: str) -> str:
+        """``question`` with each name it spells out followed by the notes' short form for it, in brackets."""
+        for name, short in self.shortened(question):
+            question = question.replace(name, f"{name} ({short})", 1)
+        return question
 
     def expand(self, text: str) -> str:
         """``text`` with each known short form followed by its full form in brackets."""
@@ -176,7 +202,33 @@ def learn(texts: dict[str, str], vocabulary: frozenset[str] = frozenset()) -> Gl
     learners = (_defined(texts), _initials(texts), _acronyms(texts), _short_forms(texts, vocabulary), _years(texts))
     for term in (term for terms in learners for term in terms):
         found.setdefault(term.short, term)
-    return Glossary(found)
+    return Glossary(found, _bare(texts, set(found)))
+
+
+def _bare(texts: dict[str, str], learned: set[str]) -> frozenset[str]:
+    """Short forms in capitals the notes use without spelling them out (the MAX_BARE most used); not a word the
+    notes also write in lower case or capitalised (a title's "CAUSES OF WW1")."""
+    used = Counter(m.group(1) for text in texts.values() for m in BARE.finditer(text))
+    lower = {w.lower() for text in texts.values() for w in WRITTEN.findall(text)}
+    kept = [short for short, _ in used.most_common() if short not in learned and short.lower() not in lower]
+    return frozenset(kept[:MAX_BARE])
+
+
+def _tails(name: str) -> list[str]:
+    """``name``, then without its first word, then without its first two: "Did the Great Leap Forward"."""
+    starts = [0] + [m.end() for m in re.finditer(r"\s+", name)][:2]
+    return [name[i:] for i in starts if re.match(r"[A-Za-z]", name[i:])]
+
+
+def _initials_of(name: str) -> list[str]:
+    """The short forms a spelled-out name may have: its capitals, with its hyphens ("A-H") or without ("AH"),
+    and with a leading "The" ("TGLF") or without ("GLF")."""
+    words = re.findall(r"[A-Za-z]+|-", name)
+    capitals = "".join(w[0] if w != "-" else "-" for w in words if w == "-" or w[0].isupper() or w == "the")
+    capitals = capitals.replace("t", "T")
+    forms = [capitals, capitals.replace("-", "")]
+    forms += [f.removeprefix("T") for f in forms if f.startswith("T") and re.match(r"[Tt]he\b", name)]
+    return list(dict.fromkeys(f for f in forms if len(f.replace("-", "")) >= 2))
 
 
 def _defined(texts: dict[str, str]) -> list[Term]:
@@ -357,7 +409,7 @@ def merge(learned: Glossary, user: dict[str, str]) -> Glossary:
             terms[short] = Term(short, full, "user", origin="user", evidence=GLOSSARY_FILE)
         else:
             terms.pop(short, None)
-    return Glossary(terms)
+    return Glossary(terms, learned.bare - set(terms))
 
 
 def load_vocabulary(model_path: Path) -> frozenset[str]:

@@ -530,7 +530,7 @@ class NotesBot:
         question, respelt = spelling.correct(
             question, lambda term: retrieval.document_frequency(idx, term), lambda word: self._is_word(word, names)
         )
-        expanded = gloss.expand(question)
+        expanded = gloss.abbreviate(gloss.expand(question))  # "K" -> "K (Khrushchev)", "Austria-Hungary (A-H)"
         query, tokens = self._encode(idx, expanded, mode, need_vector)
         depth = 2 * k  # room to fill the places of passages that neighbours.join joins into others
         while True:
@@ -657,6 +657,8 @@ class NotesBot:
         candidates = answering.answer_cards(candidates, texts)
         top_text = " ".join(gloss.expand(idx.chunks[c].embed_text) for c in found.chunks[: found.answer_depth])
         spanned = _spanned_years(found.question, top_text)
+        # a name the notes only write short ("Austria-Hungary" as "A-H") is no unknown name
+        spanned |= {w for name, _ in gloss.shortened(found.question) for w in [*name.split(), *terms(name)]}
         signals = answering.Signals(
             best_dense=max((c.dense for c in candidates), default=0.0),
             best_lexical=max((c.lexical for c in candidates), default=0.0),

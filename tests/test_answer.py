@@ -77,6 +77,16 @@ def test_select_limits_and_drops_redundant_and_weak_sentences() -> None:
     assert len(select(many)) == 3
 
 
+def test_an_answer_of_the_wrong_kind_is_a_refusal_however_similar() -> None:
+    """ "Where was the Treaty of Versailles signed?" answered by "Signed 28 June 1919": a date for a place."""
+    wrong_kind = Signals(0.9, 0.8, 1.0, 0.0, 0.0, 0.0)
+    assert confidence(wrong_kind) > 0.55  # the model alone would answer
+    cands = [cand(0, 0, 39, 0.9)]
+    assert compose("Where was it signed?", [P0, P1], cands, wrong_kind).abstained
+    assert not compose("Who signed it, and where?", [P0, P1], cands, wrong_kind).abstained  # two questions
+    assert not compose("Who signed it?", [P0, P1], cands, SURE).abstained
+
+
 def test_adjacent_sentences_of_one_line_read_as_one_span() -> None:
     cands = [cand(1, 0, 32, 0.9, line=12), cand(1, 33, 46, 0.85, line=12)]
     result = compose("?", [P0, P1], cands, SURE)

@@ -21,6 +21,7 @@ from .config import (
     DEFAULT_REDUNDANCY,
     DEFAULT_SENTENCE_MARGIN,
     DEFAULT_TITLE_PENALTY,
+    DEFAULT_WRONG_KIND_CAP,
 )
 from .text import kin, terms
 from .types import Answer, Passage, Sentence
@@ -96,6 +97,8 @@ HOW_MANY = re.compile(
     re.IGNORECASE,
 )
 HOW_LONG = re.compile(r"^\s*how long\b", re.IGNORECASE)
+# a question that asks two things: the kind one part asks for may be missing from the answer to the other
+TWO_QUESTIONS = re.compile(r"\band\s+(?:in\s+)?(?:what|when|where|who|why|how|which|did|was|were|is)\b", re.IGNORECASE)
 # "where did ...", "in which city ...": the answer must name a place the question does not
 WHERE = re.compile(
     r"^\s*where\b|\bwhere (did|does|do|was|were|is|are|had|has)\b|\b(in|at) (which|what) (city|town|country|"
@@ -489,6 +492,8 @@ def compose(
 ) -> Answer:
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
+    if not signals.type_match and not TWO_QUESTIONS.search(question):
+        sure = min(sure, DEFAULT_WRONG_KIND_CAP)  # "when" answered without a date answers something else
     chosen = with_prompt(question, candidates, with_reason(question, passages, candidates, select(candidates)))
     chosen = with_consequence(question, passages, candidates, chosen)
     chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))

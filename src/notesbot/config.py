@@ -56,6 +56,9 @@ DEFAULT_REDUNDANCY = 0.7  # a sentence sharing this share of its terms with a ch
 # fit, checks it; eval/README.md tells why a refit on the fourth session's retrieval was not taken)
 DEFAULT_CALIBRATION = (-6.871, 9.542, 0.796, 0.000, -1.717, -1.028, 3.679, -1.013)
 DEFAULT_ABSTAIN_BELOW = 0.55  # answer only when the confidence reaches this (eval/calibrate.py)
+# the confidence at most of an answer without the date, place or count a "when", "where" or "how many" question
+# asks for (unless the question asks two things): below the threshold, so such an answer is a refusal
+DEFAULT_WRONG_KIND_CAP = 0.5
 MAX_QUESTION_CHARS = 2000
 # Dense search is exact below this many chunks and FAISS HNSW from it on: exact search costs about 0.2 ms
 # per 1,000 chunks on 2 cores, HNSW about 1-2 ms at any size (see docs/scaling.md, BENCHMARKS.md).

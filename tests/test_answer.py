@@ -20,6 +20,7 @@ from notesbot.answer import (
     with_claim,
     with_consequence,
     with_continuation,
+    with_detail,
     with_prompt,
     with_reason,
 )
@@ -503,3 +504,43 @@ def test_a_flashcard_is_answered_by_its_answer_side() -> None:
     assert answer_cards([asked, elsewhere], texts[:2]) == [asked, elsewhere]  # nor one in another passage
     choices = ["Which event started the war?", "A) The sinking of the Lusitania"]  # a choice, not a card
     assert answer_cards([asked, said], choices) == [asked, said]
+
+
+KAPP = Passage(
+    "3.2 Kapp Putsch March 1920\n3.2.1 Wolfgang Kapp and Freikorps seized Berlin\n"
+    "3.2.2 Failed because the workers went on a general strike\n3.3 Munich Putsch",
+    "weimar.txt",
+    22,
+    25,
+    "3 Challenges",
+    0.9,
+)
+
+
+def kapp_candidates(question: str) -> list[Candidate]:
+    asked = set(terms(question))
+    spans = [(4, 26), (33, 74), (81, 133), (138, 151)]
+    scores = [0.8, 0.5, 0.4, 0.3]
+    return [
+        Candidate(
+            0, a, b, 22 + i, d, 0.5, frozenset(terms(KAPP.text[a:b])), echo(asked, frozenset(terms(KAPP.text[a:b])))
+        )
+        for i, ((a, b), d) in enumerate(zip(spans, scores))
+    ]
+
+
+def test_an_outline_point_that_restates_the_question_brings_its_best_sub_point() -> None:
+    question = "What happened in the Kapp Putsch?"
+    cands = kapp_candidates(question)
+    assert [KAPP.text[c.start : c.end] for c in with_detail(question, [KAPP], cands, cands[:1])] == [
+        "Kapp Putsch March 1920",
+        "Wolfgang Kapp and Freikorps seized Berlin",
+    ]
+    why = "Why did the Kapp Putsch fail?"
+    cands = kapp_candidates(why)
+    chosen = with_detail(why, [KAPP], cands, cands[:1])
+    assert KAPP.text[chosen[1].start : chosen[1].end].startswith("Failed because")  # a cause, for "why"
+    full = with_detail(why, [KAPP], cands, [cands[0], cands[3], cands[1]])
+    assert full == [cands[0], cands[3], cands[1]]  # no room: the sentences chosen for themselves stay
+    sub = with_detail(question, [KAPP], cands, [cands[1]])
+    assert sub == [cands[1]]  # a sub-point without sub-points brings nothing

@@ -12,6 +12,7 @@ from notesbot.chunking import (
     is_prompt,
     is_prompt_chunk,
     opening_prompt,
+    child_points,
     parent_point,
     split_text,
 )
@@ -329,3 +330,11 @@ def test_parent_point_is_the_outline_point_one_level_up_in_the_text() -> None:
     assert parent_point(text, 3) is None, "a top-level point has no parent"
     assert parent_point("2.1.1 a detail whose point is in another chunk", 4) is None
     assert parent_point("plain prose, no outline", 3) is None
+
+
+def test_child_points_are_the_points_directly_under_a_point() -> None:
+    text = "3 Left\n3.1 Spartacists\n3.1.1 Led by Luxemburg\n3.1.1.1 a detail\n3.1.2 Crushed\n3.2 Kapp Putsch"
+    kids = child_points(text, text.index("Spartacists"))
+    assert [text[a:b] for a, b in kids] == ["3.1.1 Led by Luxemburg", "3.1.2 Crushed"]
+    assert child_points(text, text.index("Crushed")) == []
+    assert child_points("Just prose here.\n3.1 a point", 0) == []

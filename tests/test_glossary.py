@@ -170,9 +170,7 @@ def test_capitals_never_spelled_out_are_matched_by_the_initials_of_a_name_a_ques
     assert "BEF" not in learned.bare  # spelled out: a term of its own
     assert learned.abbreviate("What did Austria-Hungary annex?") == "What did Austria-Hungary (A-H) annex?"
     assert learned.abbreviate("Did Austria-Hungary annex Bosnia?") == "Did Austria-Hungary (A-H) annex Bosnia?"
-    assert learned.abbreviate("Why did the Great Leap Forward fail?") == (
-        "Why did the Great Leap Forward (TGLF) fail?"
-    )
+    assert learned.abbreviate("Why did the Great Leap Forward fail?") == ("Why did the Great Leap Forward (TGLF) fail?")
     assert learned.abbreviate("What did Alice Hart do?") == "What did Alice Hart do?"  # "AH": not "A-H"
     assert Glossary.from_dict(learned.to_dict()).bare == learned.bare
     assert merge(learned, {"A-H": "Austria-Hungary"}).bare == learned.bare - {"A-H"}  # the user spelled it out

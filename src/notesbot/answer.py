@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .chunking import about_asking, parent_point
+from .chunking import about_asking, child_points, parent_point
 from .config import (
     DEFAULT_ABSTAIN_BELOW,
     DEFAULT_ANSWER_SENTENCES,
     DEFAULT_CALIBRATION,
+    DEFAULT_DETAIL_ECHO,
     DEFAULT_ECHO_FREE,
     DEFAULT_ECHO_PENALTY,
     DEFAULT_KIND_PENALTY,
@@ -468,6 +469,30 @@ def _claim(text: str, candidates: list[Candidate], cand: Candidate) -> Candidate
     return first if VERB_FIRST.match(text[first.start : first.end]) else None
 
 
+def with_detail(
+    question: str, passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """Each chosen outline point that mostly restates the question ("Spartacist uprising January 1919 in
+    Berlin" for "Who led the Spartacist uprising?") followed by its best sub-point ("Led by Rosa Luxemburg and
+    Karl Liebknecht"), when the answer has room: the point names the topic, its sub-points say what the
+    question asks of it. For "why", a sub-point that gives a cause ("Failed because ...") is the best."""
+    why = bool(WHY.search(question))
+    out: list[Candidate] = []
+    for i, cand in enumerate(chosen):
+        if cand in out:
+            continue
+        out.append(cand)
+        if cand.echo < DEFAULT_DETAIL_ECHO or len(out) + len(chosen) - i - 1 >= DEFAULT_ANSWER_SENTENCES:
+            continue  # no room: the sentences chosen for themselves stay
+        spans = child_points(passages[cand.passage].text, cand.start)
+        kids = [c for c in candidates if c.passage == cand.passage and any(a <= c.start < b for a, b in spans)]
+        text = passages[cand.passage].text
+        best = max(kids, key=lambda c: (why and bool(BECAUSE.search(text[c.start : c.end])), c.score), default=None)
+        if best is not None and best not in out:
+            out.append(best)
+    return out[:DEFAULT_ANSWER_SENTENCES]
+
+
 def _neighbour(candidates: list[Candidate], cand: Candidate, after: bool) -> Candidate | None:
     """The sentence of ``cand``'s passage right after it (or right before it), None at the passage's edge."""
     same = [c for c in candidates if c.passage == cand.passage]
@@ -497,6 +522,7 @@ def compose(
     chosen = with_prompt(question, candidates, with_reason(question, passages, candidates, select(candidates)))
     chosen = with_consequence(question, passages, candidates, chosen)
     chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))
+    chosen = with_detail(question, passages, candidates, chosen)
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]

@@ -155,6 +155,26 @@ def parent_point(text: str, offset: int) -> tuple[int, int] | None:
     return None
 
 
+def child_points(text: str, offset: int) -> list[tuple[int, int]]:
+    """The spans in ``text`` of the outline points directly under the one on the line holding ``offset``
+    (``3.1.1`` and ``3.1.2`` under ``3.1``), as far as ``text`` goes; empty for a line that is no point."""
+    lines = text.split("\n")
+    row = text.count("\n", 0, offset)
+    own = outline.NUMBER.match(lines[row])
+    if not own:
+        return []
+    starts, number, found = line_starts(lines), own.group(1), []
+    for below in range(row + 1, len(lines)):
+        point = outline.NUMBER.match(lines[below])
+        if point is None:
+            continue
+        if not point.group(1).startswith(number + "."):
+            break
+        if point.group(1).count(".") == number.count(".") + 1:
+            found.append((starts[below], starts[below] + len(lines[below])))
+    return found
+
+
 # a sentence that asks rather than tells: a question, or an essay or exam instruction ("Explain the ...")
 PROMPT = re.compile(
     r"\?[\"'”’)\]]*\s*$|^\W*(please\s+)?(explain|discuss|describe|evaluate|assess|analy[sz]e|compare|contrast|"

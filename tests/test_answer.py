@@ -151,6 +151,9 @@ def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
     assert type_match("In which city was the pool?", ["M swam confidently before the cameras"]) == 0.0
     assert type_match("Where does glycolysis take place?", ["Takes place in the *cytoplasm*, not here."]) == 1.0
     assert type_match("Where was K?", ["K was in favour of compromise"]) == 0.0  # a figure of speech
+    assert type_match("Where is ATP made?", ["It is made on the inner mitochondrial membrane"]) == 1.0
+    for no_place in ("In Stalin's view it was bad", "According to Khrushchev it was bad", "on the other hand, no"):
+        assert type_match("Where was it signed?", [no_place]) == 0.0, no_place
     assert type_match("Who wrote the essay on where the alliance came from?", ["Jason Gordon"]) == 1.0  # not "where"
 
 

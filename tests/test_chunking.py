@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 from notesbot import corpus
 from notesbot.chunking import (
     about_asking,
+    child_points,
     chunk_document,
     is_prompt,
     is_prompt_chunk,
     opening_prompt,
-    child_points,
     parent_point,
     split_text,
 )

@@ -20,6 +20,8 @@ from notesbot.followup import in_context, is_follow_up, leans_on
         "how did Khrushchev see it?",
         "when was that?",
         "So what did they do?",
+        "when did he win the Nobel Prize?",
+        "so why?",
     ],
 )
 def test_questions_that_cannot_be_read_alone_are_follow_ups(question: str) -> None:
@@ -36,6 +38,9 @@ def test_questions_that_cannot_be_read_alone_are_follow_ups(question: str) -> No
         "What happened in that period of the war?",
         "What is TGLF?",
         "When did the war begin?",
+        "What is ATP and why is it important?",
+        "Who was Stalin and what did he do?",
+        "So what is osmosis?",
     ],
 )
 def test_questions_that_name_their_subject_stand_alone(question: str) -> None:
@@ -49,5 +54,6 @@ def test_a_follow_up_leans_on_the_last_question_that_stands_alone() -> None:
 
 
 def test_a_follow_up_is_searched_with_its_question_and_without_its_opening_and() -> None:
-    assert in_context("and when was that?", "Why did Mao launch it?") == "when was that? (Why did Mao launch it?)"
-    assert in_context("why?", "What happened?") == "why? (What happened?)"
+    assert in_context("and when was that?", "Why did Mao launch it?") == "when was that? (did Mao launch it)"
+    # the earlier question's words, not its question words: "why?" after "where ...?" asks for no place
+    assert in_context("why?", "Where did Mao go in 1957?") == "why? (did Mao go in 1957)"

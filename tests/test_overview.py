@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from notesbot import NotesBot
+from notesbot.errors import ConfigError
 from notesbot.overview import asked, name, named
+from notesbot.types import Answer
 
 from .conftest import FakeEmbedder
 
@@ -49,6 +52,10 @@ OUTLINE = "1 Introduction\n1.1 Stalin died in 1953\n2 The Great Leap Forward 195
         ("Summarise my lecture", ["lecture-7.md"]),
         ("What are my notes about?", SOURCES),
         ("Give me an overview of my revision notes", ["revision-notes.txt"]),
+        ("Can you summarise the essay?", ["cold-war-essay.txt"]),
+        ("Sum up the essay", ["cold-war-essay.txt"]),
+        ("What are the key themes of the essay?", ["cold-war-essay.txt"]),
+        ("How does the essay end?", ["cold-war-essay.txt"]),
     ],
 )
 def test_a_question_about_a_whole_note_names_it(question: str, notes: list[str]) -> None:
@@ -63,6 +70,9 @@ def test_a_question_about_a_whole_note_names_it(question: str, notes: list[str])
         "What was the essay question?",
         "What is the Great Leap Forward about?",
         "What are the main points of the Krebs cycle?",
+        "What is the structure of the lecture theatre?",
+        "What did Milgram conclude?",
+        "What is the structure of DNA?",
     ],
 )
 def test_a_question_about_something_inside_the_notes_is_no_overview(question: str) -> None:
@@ -74,6 +84,9 @@ def test_a_question_naming_a_kind_of_note_is_asked_of_those_notes() -> None:
     assert named("What does my lecture say about glycolysis?", NAMES) == ["lecture-7.md"]
     assert named("What were Sino-Soviet relations like?", NAMES) is None  # no kind of note named
     assert named("What do my notes say about glycolysis?", NAMES) is None  # "notes": all of them
+    assert named("Outline the causes of the First World War.", NAMES) is None  # a verb, not a kind of note
+    folders = {s: name(s, None) for s in ("lectures/week3.md", "plan.md")}
+    assert named("According to my lectures, when did Russia mobilise?", folders) == ["lectures/week3.md"]
     essays = {s: name(s, None) for s in ("a-essay.txt", "b-essay.txt")}
     assert named("What does the essay say?", essays) is None  # every note: no filter
 
@@ -140,3 +153,56 @@ def test_a_note_titled_by_its_one_top_heading_is_named_by_it(bot: NotesBot) -> N
     assert {s.source for s in whole.sentences} == {"lecture-7.md"} and whole.confidence == 1.0
     inside = bot.ask("What does the introduction cover?")
     assert not any("whole notes" in notice for notice in inside.notices)
+
+
+def test_a_note_named_that_does_not_hold_the_answer_leaves_the_question_to_every_note(
+    bot: NotesBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked_of: list[object] = []
+    answer = bot._answer
+
+    def recording(question: str, k: int, mode: str, sources: list[str] | None, notices: list[str]) -> Answer:
+        asked_of.append(sources)
+        found = answer(question, k, mode, sources, notices)
+        return replace(found, abstained=True, answer=None) if sources else found
+
+    monkeypatch.setattr(bot, "_answer", recording)
+    result = bot.ask("According to the essay, what is split in the cytoplasm?")
+    assert asked_of == [["cold-war-essay.txt"], None]  # the essay, then every note
+    assert not any("asked of" in notice for notice in result.notices)
+
+
+def test_an_ending_is_the_conclusion_section_not_the_references(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "stalin-essay.md").write_text(
+        "Priya Sharma, History coursework, 3 March 2024\n\n## Rise\nStalin rose through the party. He was patient.\n\n"
+        "## Conclusion\nStalin won by patience and control. Trotsky never stood a chance.\n\n"
+        "## References\nService, R. (2004). Stalin. Macmillan.\n",
+        encoding="utf-8",
+    )
+    (notes / "title-only.txt").write_text("Enzymes Lecture\n", encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "index", embedder=FakeEmbedder())
+    end = bot.ask("What does the essay conclude?")
+    assert [s.text for s in end.sentences] == ["Stalin won by patience and control.", "Trotsky never stood a chance."]
+    about = bot.ask("What is the essay about?")
+    assert [s.text for s in about.sentences] == ["Rise", "Conclusion", "References"]  # headed: its sections
+    with pytest.raises(ConfigError):
+        bot.ask("What is the essay about?", mode="bogus")
+    nothing = bot.ask("What is the enzymes lecture about?")  # a title alone: no overview, asked as usual
+    assert not any("whole notes" in notice for notice in nothing.notices)
+
+
+def test_a_byline_is_no_opening_paragraph(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "essay.txt").write_text(
+        "Priya Sharma, History coursework, 3 March 2024\n\nHow far was Nightingale a reformer?\n\n"
+        "Nightingale changed nursing. She trained nurses and cut deaths at Scutari.\n",
+        encoding="utf-8",
+    )
+    bot = NotesBot(notes, tmp_path / "index", embedder=FakeEmbedder())
+    assert [s.text for s in bot.ask("What is the essay about?").sentences] == [
+        "Nightingale changed nursing.",
+        "She trained nurses and cut deaths at Scutari.",
+    ]

@@ -453,7 +453,7 @@ def test_a_follow_up_is_read_with_the_question_it_leans_on(bot: NotesBot, tmp_pa
     for follow_up in ("What caused it?", "and why?"):
         history, store, _, _ = respond([*history, {"role": "user", "content": follow_up}], store, 3, "hybrid", [])
         asked = store[str(len(history) - 1)]["question"]
-        assert asked == f"{follow_up.removeprefix('and ')} (When did the war begin?)"  # the saved question reads alone
+        assert asked == f"{follow_up.removeprefix('and ')} (did the war begin)"  # the saved question reads alone
         assert "read with your earlier question" in history[-1]["content"]
     history, store, _, _ = respond(
         [*history, {"role": "user", "content": "What caused the war?"}], store, 3, "hybrid", []

@@ -109,13 +109,31 @@ WHERE = re.compile(
 # a place: a name after a preposition of place ("in Moscow", "to Beijing"), or a thing after one that only
 # places ("at the swimming pool", "in the cytoplasm"; not "to the extent"); "at the time", "in favour" are not places
 PLACED = re.compile(
-    r"\b(in|at|near|inside|outside|to|from|within|into|across|throughout|around|beside|towards?|on)\s+"
-    r"(?:the\s+|a\s+|an\s+)?[*_`]*([A-Za-z][\w'’-]*)",
+    r"(?<!according )\b(in|at|near|inside|outside|to|from|within|into|across|throughout|around|beside|towards?|on|"
+    r"onto|under|below|above|behind|beneath|along)\s+(?:the\s+|a\s+|an\s+)?[*_`]*([A-Za-z][\w'’-]*)",
     re.IGNORECASE,
 )
 COMPOUND = re.compile(r"[A-Z]\w+(-[A-Z]\w+)+")
-POSSESSIVE = re.compile(r"['’]s?$")
-THING_PLACE = frozenset(["at", "in", "near", "inside", "outside", "beside", "within", "throughout"])
+POSSESSIVE = re.compile(r"\w['’]s?$")
+THING_PLACE = frozenset(
+    [
+        "at",
+        "in",
+        "near",
+        "inside",
+        "outside",
+        "beside",
+        "within",
+        "throughout",
+        "on",
+        "under",
+        "below",
+        "above",
+        "behind",
+        "beneath",
+        "along",
+    ]
+)
 # a name just after "of", "with", "like" or a verb of going or holding ("bombardment of Taiwan", "allied with
 # Japan", "visit China", "cede Manchuria"): places are often written so, though people are too
 NAMED_AFTER = re.compile(
@@ -132,7 +150,8 @@ NOT_PLACES = frozenset(
         "effect contrast comparison mind minds spite power control theory principle reality full advance public "
         "private detail question view sense way ways light face absence hope hopes need needs desire search support "
         "aftermath wake course process period years year decade decades century centuries days months weeks "
-        "stages stage one two three each both other others such many more much"
+        "stages stage one two three each both other others such many more much behalf basis account top average "
+        "turn show offer trial board"
     ).split()
 )
 # capitalised, so the verbs "may" and "march" are not months
@@ -189,7 +208,8 @@ class Expected:
 
     def _new_place(self, preposition: str, word: str) -> bool:
         """Whether ``word`` after ``preposition`` names a place the question (``focus``) does not."""
-        word = POSSESSIVE.sub("", word)  # "to M's" is a person's, not a place
+        if POSSESSIVE.search(word):
+            return False  # "in Stalin's view", "to M's humiliation": a person's, not a place
         if word[0].isupper():  # not a month, an initial, or a compound like "Sino-Soviet" (an adjective)
             named = len(word) > 1 and not re.fullmatch(MONTHS, word) and not COMPOUND.fullmatch(word)
         else:

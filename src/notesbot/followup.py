@@ -6,12 +6,12 @@ import re
 
 from .text import terms
 
-# opens by leaning on what came before: "and when?", "what about Khrushchev?", "so why was that?"
-LEANS = re.compile(r"^\W*(?:and|but|so|also|then|what about|how about|what else)\b", re.IGNORECASE)
-# a question word alone, or a request for more: "why?", "how so?", "tell me more"
+# opens by leaning on what came before: "and when?", "what about Khrushchev?", "but why did it fail?"
+LEANS = re.compile(r"^\W*(?:and|but|also|then|what about|how about|what else)\b", re.IGNORECASE)
+# a question word alone, or a request for more: "why?", "so how?", "how so?", "tell me more"
 BARE = re.compile(
-    r"^\W*(?:why|how|when|where|who|what|how so|why not|how come|really|such as|like what|tell me more|go on|"
-    r"more)\W*$",
+    r"^\W*(?:(?:and|but|so|then)\s+)?(?:why|how|when|where|who|what|how so|why not|how come|really|such as|"
+    r"like what|tell me more|go on|more)\W*$",
     re.IGNORECASE,
 )
 # a word that stands for something named before: "how did he react?", "why did it fail?", "when was that?"
@@ -19,18 +19,27 @@ BARE = re.compile(
 POINTS_BACK = re.compile(
     r"\b(?:he|she|it|they|him|her|them|his|its|their)\b|\b(?:this|that|these|those)\s*(?:[?.!,]|$)", re.IGNORECASE
 )
+# ... unless the question names it first and asks a second thing of it: "What is ATP and why is it important?"
+SECOND_QUESTION = re.compile(r"\band\s+(?:what|when|where|who|why|how|which|did|does|do|was|is)\b", re.IGNORECASE)
 OPENER = re.compile(r"^\W*(?:and|but|so|also|then)\s+(?=\w)", re.IGNORECASE)  # left out of the search: "and when?"
+WH_WORDS = re.compile(r"\b(?:what|which|when|where|who|whom|whose|why|how)\b|[?]", re.IGNORECASE)
 MAX_OWN_TERMS = 2  # a follow-up names at most this many things of its own: "how did Khrushchev see it?"
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether ``question`` cannot be read alone: a question word by itself, or a short question that opens
-    with "and" or "what about" or points back with a pronoun. "So why did Mao launch the Great Leap Forward?"
-    and "Why did Mao humiliate Khrushchev when he came?" name enough to stand alone."""
+    """Whether ``question`` cannot be read alone: a question word by itself, a short question that opens
+    with "and" or "what about", or one that points back with a pronoun before naming anything ("when did he
+    win the Nobel Prize?") or while naming little ("how did Khrushchev see it?"). "So why did Mao launch the
+    Great Leap Forward?" and "What is ATP and why is it important?" stand alone."""
     if BARE.search(question):
         return True
-    leaning = LEANS.search(question) or POINTS_BACK.search(question)
-    return bool(leaning) and len(set(terms(question))) <= MAX_OWN_TERMS
+    own = len(set(terms(question)))
+    if LEANS.search(question):
+        return own <= MAX_OWN_TERMS
+    pointer = POINTS_BACK.search(question)
+    if pointer is None or SECOND_QUESTION.search(question):
+        return False
+    return not terms(question[: pointer.start()]) or own <= MAX_OWN_TERMS
 
 
 def leans_on(earlier: list[str]) -> str | None:
@@ -41,8 +50,10 @@ def leans_on(earlier: list[str]) -> str | None:
 
 def in_context(question: str, earlier: str) -> str:
     """What a follow-up is searched and answered as: itself without an opening "and" or "so" (so "and when?"
-    asks for a date), then the question it leans on in brackets."""
-    return f"{OPENER.sub('', question)} ({earlier})"
+    asks for a date), then what the question it leans on was about, in brackets and without its question
+    words, so "why?" after "Where did ...?" does not ask for a place."""
+    topic = " ".join(WH_WORDS.sub(" ", earlier).split())
+    return f"{OPENER.sub('', question)} ({topic})"
 
 
 __all__ = ["in_context", "is_follow_up", "leans_on"]

@@ -5,6 +5,7 @@ of its prose."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -12,33 +13,36 @@ from .chunking import LEAF, Node, is_prompt, is_title, parse
 from .text import terms
 from .types import Chunk
 
-# what asks for an overview: "what is X about", "summarise", "main points", "what does X argue", "conclusion"
+# what asks how a note ends: "what does the essay conclude?", "how does the essay end?"
+CONCLUSION = r"conclu(?:de[sd]?|sions?)|end(?:s|ing)?"
+# what asks for an overview: "what is X about", "summarise", "sum up", "main points", "what does X argue"
 OVERVIEW = re.compile(
-    r"\b(?:about|summar(?:y|ies|ise|ize)|overview|gist|main (?:points?|ideas?|arguments?|topics?|themes?)|"
-    r"topics?|cover(?:s|ed)?|argue[sd]?|arguments?|thesis|structure|sections?|conclu(?:de[sd]?|sions?))\b",
+    rf"\b(?:about|summar(?:y|ies|ise|ize)|sum (?:it )?up|overview|gist|(?:main|key) (?:points?|ideas?|arguments?|"
+    rf"topics?|themes?)|topics?|cover(?:s|ed)?|argue[sd]?|arguments?|thesis|structure|sections?|{CONCLUSION})\b",
     re.IGNORECASE,
 )
-CONCLUSION = re.compile(r"\bconclu(?:de[sd]?|sions?)\b", re.IGNORECASE)
+ENDING = re.compile(rf"\b(?:{CONCLUSION})\b", re.IGNORECASE)
 # ... and the words such a question may use besides the note's name: nothing it names inside the note
 OVERVIEW_WORDS = frozenset(
     terms(
-        "about summary summaries summarise summarize overview gist main key point points idea ideas topic topics "
-        "theme themes cover covers covered argue argues argued argument arguments thesis structure section "
-        "sections conclude concludes concluded conclusion conclusions overall whole mostly say says said tell "
-        "give explain describe briefly quick quickly please my our your s this these those what which me us i"
+        "about summary summaries summarise summarize sum up overview gist main key point points idea ideas topic "
+        "topics theme themes cover covers covered argue argues argued argument arguments thesis structure section "
+        "sections conclude concludes concluded conclusion conclusions end ends ending overall whole mostly say says "
+        "said tell give explain describe briefly quick quickly please my our your s this these those what which "
+        "me us i you can could would"
     )
 )
-# a kind of note, which names every note unless a note's file name holds it ("essay", "outline")
+# a kind of note, which names every note unless a note's name holds it ...
 ANY_NOTE = frozenset(terms("note notes file files document documents"))
-# kinds of note a question names to ask one of them: "according to the essay", "in my lecture notes"
-KINDS = frozenset(
-    terms(
-        "essay essays outline outlines lecture lectures handout handouts chapter chapters article "
-        "articles flashcards revision"
-    )
-)
-MAX_POINTS = 8  # headings listed at most
-PROSE_POINTS = 2  # sentences of the opening (or closing) paragraph: its first and its last
+# ... and kinds a question names to ask some notes: "according to the essay", "in my lecture notes" (not
+# "outline" or "article", which questions use as a verb and a noun: "Outline the causes", "Article 231")
+KINDS = frozenset(terms("essay essays lecture lectures handout handouts chapter chapters flashcards"))
+# a section that concludes a note, and sections that only list its sources
+CONCLUDING = re.compile(r"^\W*(?:\d[\d.]*\s+)?(?:conclusions?|in conclusion|summary|final thoughts)\b", re.IGNORECASE)
+SOURCES = re.compile(r"^\W*(?:\d[\d.]*\s+)?(?:references|bibliography|sources|works cited|further reading)\b", re.I)
+BYLINE_WORDS = 12  # a line of at most this many words without a full stop, alone, is a title or byline
+MIN_HEADINGS = 2  # a note is summed up by its headings when it has at least this many at one level
+MAX_POINTS = 8  # headings listed at most, over all the notes asked about
 
 
 @dataclass(frozen=True)
@@ -51,19 +55,24 @@ class Point:
 
 
 def concerns_notes(question: str) -> bool:
-    """Whether ``question`` may ask about whole notes or name one (then ``asked`` and ``named`` need the
-    notes' names)."""
-    return bool(OVERVIEW.search(question) or set(terms(question)) & (KINDS | ANY_NOTE))
+    """Whether ``question`` names notes as notes ("the essay", "my notes"): only then may it ask about whole
+    notes (``asked``) or some of them (``named``)."""
+    return bool(set(terms(question)) & (KINDS | ANY_NOTE))
+
+
+def name(source: str, title: str | None) -> str:
+    """A note's name as a question may give it: the words of its path ("lectures/week-3.md") and its title."""
+    return " ".join([re.sub(r"[-_./\\]+", " ", str(PurePosixPath(source).with_suffix(""))), title or ""]).strip()
 
 
 def asked(question: str, names: dict[str, str]) -> list[str] | None:
     """The notes ``question`` asks for an overview of ("What is the essay about?", "Summarise my notes"), in
-    ``names`` order (a note's path -> its name: the file name and its title); None when it asks about
-    something inside the notes ("What is the essay's view of Stalin?") or names no note."""
-    if not OVERVIEW.search(question):
+    ``names`` order (a note's path -> ``name``); None when it asks about something inside the notes ("What
+    does the essay say about Stalin?", "What is the structure of DNA?") or names no note."""
+    if not OVERVIEW.search(question) or not concerns_notes(question):
         return None
     own = set(terms(question)) - OVERVIEW_WORDS
-    called = {source: _name_terms(name) for source, name in names.items()}
+    called = {source: set(terms(text)) for source, text in names.items()}
     if not own or not own <= ANY_NOTE | {t for words in called.values() for t in words}:
         return None
     chosen = [source for source, words in called.items() if own - ANY_NOTE <= words]
@@ -74,40 +83,50 @@ def named(question: str, names: dict[str, str]) -> list[str] | None:
     """The notes whose names (``asked``) hold a kind of note the question names ("the essay", "my lecture"),
     when that is some of them but not all; else None (the question is asked of every note)."""
     kinds = set(terms(question)) & KINDS
-    chosen = [source for source, name in names.items() if kinds & _name_terms(name)]
+    chosen = [source for source, text in names.items() if kinds & set(terms(text))]
     return chosen if chosen and len(chosen) < len(names) else None
 
 
-def points(lines: list[str], chunks: list[Chunk], conclusion: bool, limit: int = MAX_POINTS) -> tuple[str, list[Point]]:
+def wants_ending(question: str) -> bool:
+    return bool(ENDING.search(question))
+
+
+def points(lines: list[str], chunks: list[Chunk], ending: bool, limit: int = MAX_POINTS) -> tuple[str, list[Point]]:
     """The overview of one note (its ``lines``, and its ``chunks`` in file order), and what it is: its section
-    headings, at the first level that has two or more (at most ``limit``); for prose without headings, the
-    first and last sentences of its first paragraph that tells (its last, for a ``conclusion``)."""
+    headings, at the first level that has two or more (at most ``limit``); or the first and last sentences of
+    its first paragraph that tells. For its ``ending``: its concluding section, or its last paragraph that
+    tells (not a list of sources)."""
     tree = parse(lines)
+    heads = _sections(tree)
+    said = _by_line(chunks)
+    if ending:
+        closing = _closing(tree, heads, lines, said)
+        return ("closing paragraph", _ends(closing, said)) if closing else ("", [])
+    if len(heads) >= MIN_HEADINGS:
+        found = (_heading_point(lines, chunks, n.first + 1) for n in heads[: max(MIN_HEADINGS, limit)])
+        return "section headings", list(dict.fromkeys(p for p in found if p is not None))
+    opening = _first_telling(_leaves(tree), lines, said)
+    return ("opening paragraph", _ends(opening, said)) if opening else ("", [])
+
+
+def _closing(tree: Node, heads: list[Node], lines: list[str], said: dict[int, list[tuple[Point, str]]]) -> Node | None:
+    """The paragraph a note concludes with: the first of its "Conclusion" section, or its last paragraph that
+    tells outside any "References" section."""
+    concluding = next((n for n in reversed(heads) if CONCLUDING.match(n.label or "")), None)
+    if concluding is not None:
+        found = _first_telling(_leaves(concluding), lines, said)
+        if found is not None:
+            return found
+    kept = [leaf for n in heads if not SOURCES.match(n.label or "") for leaf in _leaves(n)] if heads else _leaves(tree)
+    return _first_telling(list(reversed(kept)), lines, said)
+
+
+def _sections(tree: Node) -> list[Node]:
+    """The first level of headings with two or more, below any single title ("# Respiration" / "## ...")."""
     heads = [n for n in tree.children if n.label is not None]
-    while len(heads) == 1:  # one title above the sections: "# Respiration" / "## Glycolysis" ...
+    while len(heads) == 1:
         heads = [n for n in heads[0].children if n.label is not None]
-    if len(heads) >= 2 and not conclusion:
-        found = (_heading_point(lines, chunks, n.first + 1) for n in heads[: max(PROSE_POINTS, limit)])
-        return "section headings", [p for p in found if p is not None]
-    paragraphs = [n for n in _leaves(tree) if _tells(lines, chunks, n)]
-    if not paragraphs:
-        return "", []
-    chosen = paragraphs[-1] if conclusion else paragraphs[0]
-    said = _sentences(chunks, chosen.first + 1, chosen.last + 1)
-    return ("closing" if conclusion else "opening") + " paragraph", list(dict.fromkeys([said[0], said[-1]]))
-
-
-def wants_conclusion(question: str) -> bool:
-    return bool(CONCLUSION.search(question))
-
-
-def name(source: str, title: str | None) -> str:
-    """A note's name as a question may give it: its file name's words and its title ("Lecture 7")."""
-    return " ".join([re.sub(r"[-_.]+", " ", PurePosixPath(source).stem), title or ""]).strip()
-
-
-def _name_terms(name: str) -> set[str]:
-    return set(terms(name))
+    return heads
 
 
 def _leaves(node: Node) -> list[Node]:
@@ -115,33 +134,46 @@ def _leaves(node: Node) -> list[Node]:
     return [leaf for child in node.children for leaf in ([child] if child.depth == LEAF else _leaves(child))]
 
 
-def _tells(lines: list[str], chunks: list[Chunk], paragraph: Node) -> bool:
-    """Whether a paragraph says something: not a title line ("Jason Gordon 19 March 2023") and not only
-    questions and instructions (an essay's assignment)."""
-    if paragraph.first == paragraph.last and is_title(lines[paragraph.first], 0):
-        return False
-    said = _sentences(chunks, paragraph.first + 1, paragraph.last + 1)
-    return any(not is_prompt(_text(chunks, p)) for p in said)
-
-
-def _sentences(chunks: list[Chunk], first: int, last: int) -> list[Point]:
-    """The sentences of ``chunks`` that start on lines ``first`` to ``last`` (1-based), in order."""
-    out = []
+def _by_line(chunks: list[Chunk]) -> dict[int, list[tuple[Point, str]]]:
+    """The sentences of ``chunks``, with their text, by the (1-based) line each starts on, in order."""
+    found: dict[int, list[tuple[Point, str]]] = defaultdict(list)
     for i, chunk in enumerate(chunks):
         for a, b in chunk.sentences:
-            if first <= chunk.start_line + chunk.text.count("\n", 0, a) <= last:
-                out.append(Point(i, a, b))
-    return out
+            found[chunk.start_line + chunk.text.count("\n", 0, a)].append((Point(i, a, b), chunk.text[a:b]))
+    return found
+
+
+def _first_telling(paragraphs: list[Node], lines: list[str], said: dict[int, list[tuple[Point, str]]]) -> Node | None:
+    """The first of ``paragraphs`` that says something: not a title or byline ("Jason Gordon 19 March 2023",
+    "Priya Sharma, History coursework, 3 March 2024") and not only questions and instructions."""
+    for paragraph in paragraphs:
+        first = lines[paragraph.first].strip()
+        short = len(first.split()) <= BYLINE_WORDS and not first.endswith((".", "!", "?", ":"))
+        if paragraph.first == paragraph.last and (is_title(first, 0) or short):
+            continue
+        sentences = _within(paragraph, said)
+        if sentences and not all(is_prompt(text) for _, text in sentences):
+            return paragraph
+    return None
+
+
+def _within(paragraph: Node, said: dict[int, list[tuple[Point, str]]]) -> list[tuple[Point, str]]:
+    return [found for line in range(paragraph.first + 1, paragraph.last + 2) for found in said.get(line, [])]
+
+
+def _ends(paragraph: Node, said: dict[int, list[tuple[Point, str]]]) -> list[Point]:
+    """The first and last sentences of ``paragraph``."""
+    sentences = [point for point, _ in _within(paragraph, said)]
+    return list(dict.fromkeys([sentences[0], sentences[-1]]))
 
 
 def _heading_point(lines: list[str], chunks: list[Chunk], line: int) -> Point | None:
-    """The words of heading ``line`` (1-based) in the first chunk that holds it ("## Glycolysis" gives
+    """The words of heading ``line`` (1-based) in the first chunk that holds it ("## Glycolysis ##" gives
     "Glycolysis", "2 The Great Leap Forward 1958" all of itself)."""
-    words = lines[line - 1].strip().lstrip("#").strip()
+    words = lines[line - 1].strip().strip("#").strip()
     for i, chunk in enumerate(chunks):
-        if chunk.start_line <= line <= chunk.end_line:
-            row_start = _line_offset(chunk.text, line - chunk.start_line)
-            at = chunk.text.find(words, row_start) if words else -1
+        if words and chunk.start_line <= line <= chunk.end_line:
+            at = chunk.text.find(words, _line_offset(chunk.text, line - chunk.start_line))
             if at >= 0:
                 return Point(i, at, at + len(words))
     return None
@@ -154,8 +186,4 @@ def _line_offset(text: str, row: int) -> int:
     return offset
 
 
-def _text(chunks: list[Chunk], point: Point) -> str:
-    return chunks[point.chunk].text[point.start : point.end]
-
-
-__all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "wants_conclusion"]
+__all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "wants_ending"]

@@ -456,15 +456,27 @@ class NotesBot:
     ) -> Answer:
         """Answer ``question`` from the notes with the top ``k`` passages under ``mode``."""
         cleaned, notices = clean_question(question)
-        if overview.concerns_notes(cleaned):
-            names = self._note_names(sources)
-            whole = overview.asked(cleaned, names)
-            if whole:
-                return self._overview(cleaned, whole, self.settings.k if k is None else check_k(k), notices)
-            named = overview.named(cleaned, names)
-            if named:
-                sources = named
-                notices = [*notices, f"asked of {', '.join(named)}, the note the question names"]
+        k = self.settings.k if k is None else check_k(k)
+        mode = self.settings.mode if mode is None else check_mode(mode)
+        if not overview.concerns_notes(cleaned):
+            return self._answer(cleaned, k, mode, sources, notices)
+        names = self._note_names(sources)
+        whole = overview.asked(cleaned, names)
+        summed = self._overview(cleaned, whole, k, notices) if whole else None
+        if summed is not None:
+            return summed
+        named = overview.named(cleaned, names)
+        if named:  # "according to the essay": asked of the essay, then of every note if the essay does not say
+            result = self._answer(cleaned, k, mode, named, notices)
+            if not result.abstained:
+                result.notices.append(
+                    f"asked of {', '.join(named)}, the {'note' if len(named) == 1 else 'notes'} the question names"
+                )
+                return result
+        return self._answer(cleaned, k, mode, sources, notices)
+
+    def _answer(self, cleaned: str, k: int, mode: str, sources: list[str] | None, notices: list[str]) -> Answer:
+        """The answer from the top ``k`` passages (of ``sources`` only, when given)."""
         found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
         candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
@@ -482,34 +494,39 @@ class NotesBot:
         titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
         return {source: overview.name(source, title) for source, title in sorted(titles.items())}
 
-    def _overview(self, question: str, notes: list[str], k: int, notices: list[str]) -> Answer:
+    def _overview(self, question: str, notes: list[str], k: int, notices: list[str]) -> Answer | None:
         """The answer to a question about whole notes: each note's headings, or the opening (or close) of its
-        prose, in at most ``k`` passages. Read from the notes' structure, not scored, so its confidence is 1."""
+        prose, in at most ``k`` passages; None when none of them has either. Read from the notes' structure,
+        not scored, so its confidence is 1."""
         idx = self.ensure_index()
-        conclusion = overview.wants_conclusion(question)
+        ending = overview.wants_ending(question)
+        wanted = set(notes)
+        chunks_of: dict[str, list[Chunk]] = {note: [] for note in notes}
+        for chunk in idx.chunks:
+            if chunk.source in wanted:
+                chunks_of[chunk.source].append(chunk)
         used: list[Chunk] = []
         sentences: list[Sentence] = []
         read: list[str] = []
+        limit = overview.MAX_POINTS // len(notes)
         for note in notes:
-            chunks = [c for c in idx.chunks if c.source == note]
+            if len(used) == k:
+                break
             doc, _ = corpus.read(corpus.NoteFile(note, self.settings.corpus / note, 0, 0))
-            kind, points = overview.points(
-                doc.lines if doc else [], chunks, conclusion, overview.MAX_POINTS // len(notes)
-            )
-            read += [f"{note}: its {kind}"] if points else []
-            for point in points:
-                chunk = chunks[point.chunk]
+            kind, points = overview.points(doc.lines if doc else [], chunks_of[note], ending, limit)
+            shown = [p for p in points if chunks_of[note][p.chunk] in used or len(used) < k]
+            for point in shown:
+                chunk = chunks_of[note][point.chunk]
                 if chunk not in used:
-                    if len(used) == k:
-                        break
                     used.append(chunk)
-                line = chunk.start_line + chunk.text.count("\n", 0, point.start)
                 text = chunk.text[point.start : point.end]
-                rank = used.index(chunk)
-                end_line = line + text.count("\n")
-                sentences.append(Sentence(text, note, line, rank, point.start, point.end, 1.0, end_line))
+                line = chunk.start_line + chunk.text.count("\n", 0, point.start)
+                sentences.append(
+                    Sentence(text, note, line, used.index(chunk), point.start, point.end, 1.0, line + text.count("\n"))
+                )
+            read += [f"{note}: its {kind}"] if shown else []
         if not sentences:
-            return Answer(question, None, True, [], [], 0.0, notices)
+            return None
         passages = [
             replace(Passage.from_chunk(c, 1.0), highlights=tuple((s.start, s.end) for s in sentences if s.passage == r))
             for r, c in enumerate(used)

@@ -108,6 +108,7 @@ def test_type_match() -> None:
     assert type_match("how much money did the US give Japan?", ["sending $1 billion of aid to Japan"]) == 1.0
     assert type_match("how much money did the US give Japan?", ["sending 1 billion tanks to Japan"]) == 0.0
     assert type_match("how much money did the USSR lend?", ["it lent 300 million roubles"]) == 1.0
+    assert type_match("How much money was in the fund?", ["paid by the Fund of about 45,000 pounds."]) == 1.0
     for other in ("it sent 2 million pounds of grain", "it withdrew 1390 experts, ending its funding"):
         assert type_match("how much money did the USSR give?", [other]) == 0.0, other
     assert type_match("Why did he?", []) == 1.0

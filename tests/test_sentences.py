@@ -195,3 +195,14 @@ def test_spans_are_stripped_ordered_and_cross_a_line_only_mid_sentence(text: str
         assert "\n\n\n" not in piece
         for before in piece.split("\n")[:-1]:
             assert not before.rstrip().endswith(ENDS_SENTENCE) or not before.strip()
+
+
+def test_no_sentence_ends_on_a_word_that_leads_into_a_name() -> None:
+    """ "reports in The Times": "The" starts a sentence in unpunctuated notes, but not after "in"."""
+    text = "When war broke out in 1854, reports in The Times described the wards. Herbert asked her to go."
+    assert [text[a:b] for a, b in split(text)] == [
+        "When war broke out in 1854, reports in The Times described the wards.",
+        "Herbert asked her to go.",
+    ]
+    notes = "agreed to more economic aid Also agreed to visit China"
+    assert [notes[a:b] for a, b in split(notes)] == ["agreed to more economic aid", "Also agreed to visit China"]

@@ -182,6 +182,9 @@ MONEY = frozenset(terms("money cash funds funding spending dollars euros roubles
 # an amount of money in words: "300 million dollars" (not "2 million pounds of grain": pounds only after £)
 CURRENCY_WORDS = frozenset(terms("dollars euros roubles rubles yen yuan"))
 MONEY_NEAR = 3  # a currency word must come at most this many words after the number
+POUNDS = re.compile(
+    r"(?:\w+\s+)?pounds?\b(?!\s+of\b)", re.IGNORECASE
+)  # "45,000 pounds", not "2 million pounds of grain"
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,9 @@ class Expected:
     named)."""
 
     kind: str
-    focus: frozenset[str] = frozenset()  # for a place, the question's terms: a place it names is no answer
+    focus: frozenset[str] = frozenset()  # what a count counts
     much: bool = False  # "how much X", "what percentage of X": the amount may also come just after X
+    asked: frozenset[str] = frozenset()  # for a place, the question's terms: a place the question names is no answer
 
     def found_in(self, sentence: str) -> bool:
         if self.kind == "date":
@@ -215,7 +219,7 @@ class Expected:
         else:
             named = (preposition in THING_PLACE and word not in NOT_PLACES) or word in COMPASS
         found = set(terms(word))
-        return named and bool(found) and not any(kin(t, f) or t == f for t in found for f in self.focus)
+        return named and bool(found) and not any(kin(t, a) or t == a for t in found for a in self.asked)
 
     def _counts_focus(self, sentence: str, start: int) -> bool:
         if not self.focus:
@@ -223,7 +227,11 @@ class Expected:
         words = sentence[start:].split()
         before = sentence[:start].split()[-NEAR_BEFORE:] if self.much else []
         near = set(terms(" ".join(before + words[: NEAR + 1])))
-        priced = sentence[start] in CURRENCY or set(terms(" ".join(words[: MONEY_NEAR + 1]))) & CURRENCY_WORDS
+        priced = (
+            sentence[start] in CURRENCY
+            or set(terms(" ".join(words[: MONEY_NEAR + 1]))) & CURRENCY_WORDS
+            or POUNDS.match(" ".join(words[1 : MONEY_NEAR + 2]))
+        )
         return bool((self.focus & MONEY and priced) or self.focus & near)
 
 
@@ -236,7 +244,7 @@ def expected(question: str) -> Expected | None:
     if HOW_LONG.search(question):
         return Expected("duration")
     if WHERE.search(question):
-        return Expected("place", frozenset(terms(question)))
+        return Expected("place", asked=frozenset(terms(question)))
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]

@@ -15,7 +15,8 @@ from .errors import ConfigError
 GLOSSARY_FILE = "glossary.toml"
 LEARNER_VERSION = 6  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
-INITIAL = re.compile(r"(?<![\w'’.-])([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
+# a capital alone, standing for a name: not a unit after a number or "deg" ("450 deg C", "300 K", "5 °C")
+INITIAL = re.compile(r"(?<![\w'’.°-])(?<!\d )(?<!\bdeg )(?<!degrees )([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
 LOWER = re.compile(r"\b([a-z]{3,6})\b")
 MONTHS = (  # noqa: SIM905

@@ -246,7 +246,11 @@ def _rejoined(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _run_on(line: str, a: int, b: int) -> list[tuple[int, int]]:
-    inner = [m.start() for m in RUN_ON.finditer(line[a:b])] + [m.end(1) for m in PARTICIPLE.finditer(line[a:b])]
+    """``line[a:b]`` cut where a sentence without its full stop ends: before a word that starts one ("... the
+    2 Also agreed ..."), not after a word no sentence ends on ("reports in The Times")."""
+    piece = line[a:b]
+    starts = [m.start() for m in RUN_ON.finditer(piece) if piece[: m.start()].split()[-1] not in HANGING]
+    inner = starts + [m.end(1) for m in PARTICIPLE.finditer(piece)]
     cuts = [a] + [a + c for c in sorted(set(inner))] + [b]
     return [(x, y) for x, y in zip(cuts, cuts[1:]) if line[x:y].strip()]
 

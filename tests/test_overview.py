@@ -9,7 +9,7 @@ import pytest
 
 from notesbot import NotesBot
 from notesbot.errors import ConfigError
-from notesbot.overview import asked, name, named
+from notesbot.overview import asked, name, named, topic
 from notesbot.types import Answer
 
 from .conftest import FakeEmbedder
@@ -206,3 +206,11 @@ def test_a_byline_is_no_opening_paragraph(tmp_path: Path) -> None:
         "Nightingale changed nursing.",
         "She trained nurses and cut deaths at Scutari.",
     ]
+
+
+def test_a_question_framed_by_the_notes_asks_about_its_topic() -> None:
+    assert topic("What do my notes say about RuBisCO?") == "RuBisCO?"
+    assert topic("what does my chemistry revision sheet say about temperature") == "temperature"
+    assert topic("What does the essay say about Stalin?") == "Stalin?"
+    assert topic("What do my notes say about?") == "What do my notes say about?"  # nothing after the frame
+    assert topic("What did Khrushchev say about Stalin?") == "What did Khrushchev say about Stalin?"  # no frame

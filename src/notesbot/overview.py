@@ -40,6 +40,13 @@ KINDS = frozenset(terms("essay essays lecture lectures handout handouts chapter 
 # a section that concludes a note, and sections that only list its sources
 CONCLUDING = re.compile(r"^\W*(?:\d[\d.]*\s+)?(?:conclusions?|in conclusion|summary|final thoughts)\b", re.IGNORECASE)
 SOURCES = re.compile(r"^\W*(?:\d[\d.]*\s+)?(?:references|bibliography|sources|works cited|further reading)\b", re.I)
+# a question's frame when it names the notes: "What do my notes say about RuBisCO?" asks about RuBisCO
+FRAME = re.compile(
+    r"^\W*(?:what|anything)\s+(?:do|does|did|can|could|will)\s+(?:my|the|our|your|this|these|those)\s+"
+    r"(?:[\w'’-]+\s+){0,3}?(?:notes?|essays?|lectures?|handouts?|chapters?|files?|documents?|sheets?)\s+"
+    r"(?:say|tell me|tell us|mention|have|cover|said)\s+(?:about|on|regarding|of|for)\s+(?=\w)",
+    re.IGNORECASE,
+)
 BYLINE_WORDS = 12  # a line of at most this many words without a full stop, alone, is a title or byline
 MIN_HEADINGS = 2  # a note is summed up by its headings when it has at least this many at one level
 MAX_POINTS = 8  # headings listed at most, over all the notes asked about
@@ -85,6 +92,13 @@ def named(question: str, names: dict[str, str]) -> list[str] | None:
     kinds = set(terms(question)) & KINDS
     chosen = [source for source, text in names.items() if kinds & set(terms(text))]
     return chosen if chosen and len(chosen) < len(names) else None
+
+
+def topic(question: str) -> str:
+    """What a question that names the notes asks about: "What do my notes say about RuBisCO?" -> "RuBisCO?"
+    (the frame's words are no part of the answer's evidence); other questions as they are."""
+    rest = FRAME.sub("", question)
+    return rest if rest.strip(" ?.!") else question
 
 
 def wants_ending(question: str) -> bool:
@@ -186,4 +200,4 @@ def _line_offset(text: str, row: int) -> int:
     return offset
 
 
-__all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "wants_ending"]
+__all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "topic", "wants_ending"]

@@ -476,10 +476,13 @@ class NotesBot:
         return self._answer(cleaned, k, mode, sources, notices)
 
     def _answer(self, cleaned: str, k: int, mode: str, sources: list[str] | None, notices: list[str]) -> Answer:
-        """The answer from the top ``k`` passages (of ``sources`` only, when given)."""
-        found = self._retrieve(cleaned, k, mode, sources, need_vector=True)
+        """The answer from the top ``k`` passages (of ``sources`` only, when given), to what the question asks
+        about ("What do my notes say about RuBisCO?" asks about "RuBisCO?")."""
+        asked = overview.topic(cleaned)
+        found = self._retrieve(asked, k, mode, sources, need_vector=True)
         candidates, signals = found.evidence or self._evidence(found)
-        result = answering.compose(cleaned, found.passages, candidates, signals, self.settings.abstain_below)
+        result = answering.compose(asked, found.passages, candidates, signals, self.settings.abstain_below)
+        result = replace(result, question=cleaned)
         result = neighbours.join_answer(result, self._spans(found), self.settings.passage_chars, found.k)
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result

@@ -22,6 +22,9 @@ from notesbot.followup import in_context, is_follow_up, leans_on
         "So what did they do?",
         "when did he win the Nobel Prize?",
         "so why?",
+        "who gained?",
+        "How many were killed?",
+        "what was the result?",
     ],
 )
 def test_questions_that_cannot_be_read_alone_are_follow_ups(question: str) -> None:
@@ -41,6 +44,9 @@ def test_questions_that_cannot_be_read_alone_are_follow_ups(question: str) -> No
         "What is ATP and why is it important?",
         "Who was Stalin and what did he do?",
         "So what is osmosis?",
+        "Who was Hitler?",
+        "What is photosynthesis?",
+        "Where is ATP made?",
     ],
 )
 def test_questions_that_name_their_subject_stand_alone(question: str) -> None:

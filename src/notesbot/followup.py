@@ -21,6 +21,18 @@ POINTS_BACK = re.compile(
 )
 # ... unless the question names it first and asks a second thing of it: "What is ATP and why is it important?"
 SECOND_QUESTION = re.compile(r"\band\s+(?:what|when|where|who|why|how|which|did|does|do|was|is)\b", re.IGNORECASE)
+# ... or asks after something without naming it: "who gained?", "how many were killed?", "what was the result?"
+UNNAMED = re.compile(r"^\W*(?:who|when|where|why|how)\b", re.IGNORECASE)
+RELATIONS = frozenset(
+    terms(
+        "result results outcome outcomes effect effects impact consequence consequences reaction response cause "
+        "causes reason reasons significance aftermath point"
+    )
+)
+FRAMING = frozenset(
+    terms("many much was were is are be been being out up down off over more most very")
+)  # names nothing
+NAME = re.compile(r"(?<!^)\b[A-Z]\w")  # a capitalised word after the first: "Who was Hitler?" names him
 OPENER = re.compile(r"^\W*(?:and|but|so|also|then)\s+(?=\w)", re.IGNORECASE)  # left out of the search: "and when?"
 WH_WORDS = re.compile(r"\b(?:what|which|when|where|who|whom|whose|why|how)\b|[?]", re.IGNORECASE)
 MAX_OWN_TERMS = 2  # a follow-up names at most this many things of its own: "how did Khrushchev see it?"
@@ -28,18 +40,21 @@ MAX_OWN_TERMS = 2  # a follow-up names at most this many things of its own: "how
 
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` cannot be read alone: a question word by itself, a short question that opens
-    with "and" or "what about", or one that points back with a pronoun before naming anything ("when did he
-    win the Nobel Prize?") or while naming little ("how did Khrushchev see it?"). "So why did Mao launch the
-    Great Leap Forward?" and "What is ATP and why is it important?" stand alone."""
+    with "and" or "what about", one that asks after something without naming it ("who gained?", "what was
+    the result?"), or one that points back with a pronoun before naming anything ("when did he win the Nobel
+    Prize?") or while naming little ("how did Khrushchev see it?"). "So why did Mao launch the Great Leap
+    Forward?", "Who was Hitler?" and "What is ATP and why is it important?" stand alone."""
     if BARE.search(question):
         return True
-    own = len(set(terms(question)))
+    own = set(terms(question)) - FRAMING
     if LEANS.search(question):
-        return own <= MAX_OWN_TERMS
+        return len(own) <= MAX_OWN_TERMS
+    if own <= RELATIONS or (len(own) == 1 and UNNAMED.search(question) and not NAME.search(question)):
+        return True
     pointer = POINTS_BACK.search(question)
     if pointer is None or SECOND_QUESTION.search(question):
         return False
-    return not terms(question[: pointer.start()]) or own <= MAX_OWN_TERMS
+    return not terms(question[: pointer.start()]) or len(own) <= MAX_OWN_TERMS
 
 
 def leans_on(earlier: list[str]) -> str | None:

@@ -434,11 +434,14 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
     def answer(question: str, asked: list[str], k: int, mode: str, only: list[str]) -> tuple[str, Answer | None]:
         """The chat bubble for ``question``, read with the last of the questions ``asked`` before it that stands
         alone when it cannot ("and why?"), and its answer when there is one (not for an error)."""
-        earlier = followup.leans_on(asked) if followup.is_follow_up(question) else None
+        leaning = followup.is_follow_up(question)
+        earlier = followup.leans_on(asked) if leaning else None
         try:
             result = backend.ask(followup.in_context(question, earlier) if earlier else question, k, mode, only)
             if earlier:
                 result.notices.append(f'read with your earlier question "{earlier}"')
+            elif leaning and result.abstained:
+                result.notices.append("this seems to follow a question, but none came before it: ask it in full")
             return answer_html(result), result
         except NotesbotError as exc:
             return error_html(str(exc)), None

@@ -460,6 +460,8 @@ def test_a_follow_up_is_read_with_the_question_it_leans_on(bot: NotesBot, tmp_pa
     )
     assert store[str(len(history) - 1)]["question"] == "What caused the war?"
     assert "earlier question" not in history[-1]["content"]
+    alone, _, _, _ = respond([{"role": "user", "content": "why?"}], {}, 3, "hybrid", [])
+    assert "none came before it" in alone[-1]["content"]  # a follow-up with nothing to follow
 
 
 def test_example_questions_come_from_headings(bot: NotesBot) -> None:

@@ -440,7 +440,7 @@ def handlers(gr: Any, backend: Backend) -> tuple[Callable[..., Any], ...]:
             result = backend.ask(followup.in_context(question, earlier) if earlier else question, k, mode, only)
             if earlier:
                 result.notices.append(f'read with your earlier question "{earlier}"')
-            elif leaning and result.abstained:
+            elif leaning:
                 result.notices.append("this seems to follow a question, but none came before it: ask it in full")
             return answer_html(result), result
         except NotesbotError as exc:

@@ -91,7 +91,7 @@ def targets(r: Results) -> list[str]:
             f"{_ok(wall < 1)} |"
         )
         summary = reindex["one_file_changed"]["summary"]
-        embedded = re.search(r"(\d+) (?:chunks|texts) embedded.*?, (\d+) reused", summary)
+        embedded = re.search(r"(\d+) (?:chunks?|texts?) embedded.*?, (\d+) reused", summary)
         if embedded:
             rows.append(
                 f"| one file changed: only its chunks re-embedded | {embedded.group(1)} embedded, "

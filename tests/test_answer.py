@@ -82,10 +82,12 @@ def test_an_answer_of_the_wrong_kind_is_a_refusal_however_similar() -> None:
     """ "Where was the Treaty of Versailles signed?" answered by "Signed 28 June 1919": a date for a place."""
     wrong_kind = Signals(0.9, 0.8, 1.0, 0.0, 0.0, 0.0)
     assert confidence(wrong_kind) > 0.55  # the model alone would answer
-    cands = [cand(0, 0, 39, 0.9)]
+    cands = [replace(cand(0, 0, 39, 0.9), fit=0.0)]
     assert compose("Where was it signed?", [P0, P1], cands, wrong_kind).abstained
     assert not compose("Who signed it, and where?", [P0, P1], cands, wrong_kind).abstained  # two questions
     assert not compose("Who signed it?", [P0, P1], cands, SURE).abstained
+    placed = [*cands, replace(cand(0, 40, 66, 0.85), fit=1.0)]  # a later sentence of the answer holds the place
+    assert not compose("Where was it signed?", [P0, P1], placed, wrong_kind).abstained
 
 
 def test_adjacent_sentences_of_one_line_read_as_one_span() -> None:
@@ -153,6 +155,8 @@ def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
     assert type_match("Where does glycolysis take place?", ["Takes place in the *cytoplasm*, not here."]) == 1.0
     assert type_match("Where was K?", ["K was in favour of compromise"]) == 0.0  # a figure of speech
     assert type_match("Where is ATP made?", ["It is made on the inner mitochondrial membrane"]) == 1.0
+    for place in ("Magma forms in the Earth's mantle", "The nitrogen comes from the air", "across a membrane"):
+        assert type_match("Where does it happen?", [place]) == 1.0, place
     for no_place in ("In Stalin's view it was bad", "According to Khrushchev it was bad", "on the other hand, no"):
         assert type_match("Where was it signed?", [no_place]) == 0.0, no_place
     assert type_match("Who wrote the essay on where the alliance came from?", ["Jason Gordon"]) == 1.0  # not "where"

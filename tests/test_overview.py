@@ -186,7 +186,9 @@ def test_an_ending_is_the_conclusion_section_not_the_references(tmp_path: Path) 
     end = bot.ask("What does the essay conclude?")
     assert [s.text for s in end.sentences] == ["Stalin won by patience and control.", "Trotsky never stood a chance."]
     about = bot.ask("What is the essay about?")
-    assert [s.text for s in about.sentences] == ["Rise", "Conclusion", "References"]  # headed: its sections
+    assert [s.text for s in about.sentences] == ["Rise", "Conclusion"]  # headed: its sections, not its sources
+    argued = bot.ask("What does the essay argue?")  # an argument is read in the opening, headings or not
+    assert [s.text for s in argued.sentences] == ["Stalin rose through the party.", "He was patient."]
     with pytest.raises(ConfigError):
         bot.ask("What is the essay about?", mode="bogus")
     nothing = bot.ask("What is the enzymes lecture about?")  # a title alone: no overview, asked as usual
@@ -214,3 +216,34 @@ def test_a_question_framed_by_the_notes_asks_about_its_topic() -> None:
     assert topic("What does the essay say about Stalin?") == "Stalin?"
     assert topic("What do my notes say about?") == "What do my notes say about?"  # nothing after the frame
     assert topic("What did Khrushchev say about Stalin?") == "What did Khrushchev say about Stalin?"  # no frame
+    zimmermann = "What did the Zimmermann note say about Mexico?"
+    assert topic(zimmermann) == zimmermann  # a note of history, not the student's
+
+
+def test_a_plain_essay_skips_its_byline_and_ends_before_its_references(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "essay.txt").write_text(
+        "The Origins of the Cold War\nAlex Brown, History, 12 May 2024\n\n"
+        "The Cold War began in mistrust. Both sides feared the other.\n\n"
+        "In conclusion, neither side alone was to blame. Fear did the rest.\n\n"
+        "References\nGaddis, J. (2005). The Cold War. Penguin.\n",
+        encoding="utf-8",
+    )
+    bot = NotesBot(notes, tmp_path / "index", embedder=FakeEmbedder())
+    about = bot.ask("What is the essay about?")
+    assert [s.text for s in about.sentences] == ["The Cold War began in mistrust.", "Both sides feared the other."]
+    end = bot.ask("What does the essay conclude?")
+    assert [s.text for s in end.sentences] == ["In conclusion, neither side alone was to blame.", "Fear did the rest."]
+
+
+def test_a_framed_question_is_asked_about_its_topic_not_answered_with_an_overview(bot: NotesBot) -> None:
+    framed = bot.ask("What do my notes say about the structure of the respiration lecture?")
+    assert not any("whole notes" in notice for notice in framed.notices)
+
+
+def test_an_overview_of_several_notes_shows_at_most_k_passages(bot: NotesBot) -> None:
+    for k in (1, 2, 3):
+        whole = bot.ask("Summarise my notes", k=k)
+        assert len(whole.passages) <= k and whole.sentences
+        assert all(s.passage < len(whole.passages) for s in whole.sentences)

@@ -110,12 +110,13 @@ WHERE = re.compile(
 # places ("at the swimming pool", "in the cytoplasm"; not "to the extent"); "at the time", "in favour" are not places
 PLACED = re.compile(
     r"(?<!according )\b(in|at|near|inside|outside|to|from|within|into|across|throughout|around|beside|towards?|on|"
-    r"onto|under|below|above|behind|beneath|along)\s+(?:the\s+|a\s+|an\s+)?[*_`]*([A-Za-z][\w'’-]*)",
+    r"onto|under|below|above|behind|beneath|along|through)\s+(?:the\s+|a\s+|an\s+)?[*_`]*([A-Za-z][\w'’-]*)"
+    r"(?:\s+([A-Za-z][\w'’-]*))?",  # ... and the word after, for a possessive: "in the Earth's mantle"
     re.IGNORECASE,
 )
 COMPOUND = re.compile(r"[A-Z]\w+(-[A-Z]\w+)+")
 POSSESSIVE = re.compile(r"\w['’]s?$")
-THING_PLACE = frozenset(
+THING_PLACE = frozenset(  # noqa: SIM905
     [
         "at",
         "in",
@@ -132,6 +133,10 @@ THING_PLACE = frozenset(
         "behind",
         "beneath",
         "along",
+        "from",
+        "across",
+        "into",
+        "through",
     ]
 )
 # a name just after "of", "with", "like" or a verb of going or holding ("bombardment of Taiwan", "allied with
@@ -182,6 +187,7 @@ MONEY = frozenset(terms("money cash funds funding spending dollars euros roubles
 # an amount of money in words: "300 million dollars" (not "2 million pounds of grain": pounds only after £)
 CURRENCY_WORDS = frozenset(terms("dollars euros roubles rubles yen yuan"))
 MONEY_NEAR = 3  # a currency word must come at most this many words after the number
+DETAIL_WORDS = 8  # an outline point of at most this many words may only name a topic ("Kapp Putsch March 1920")
 POUNDS = re.compile(
     r"(?:\w+\s+)?pounds?\b(?!\s+of\b)", re.IGNORECASE
 )  # "45,000 pounds", not "2 million pounds of grain"
@@ -203,17 +209,19 @@ class Expected:
         if self.kind == "duration":
             return bool(DURATION.search(sentence))
         if self.kind == "place":
-            found = [(m.group(1).lower(), m.group(2)) for m in PLACED.finditer(sentence)]
-            found += [("of", m.group(1)) for m in NAMED_AFTER.finditer(sentence)]
-            return any(self._new_place(preposition, word) for preposition, word in found)
+            found = [(m.group(1).lower(), m.group(2), m.group(3)) for m in PLACED.finditer(sentence)]
+            found += [("of", m.group(1), None) for m in NAMED_AFTER.finditer(sentence)]
+            return any(self._new_place(preposition, word, after) for preposition, word, after in found)
         if "time" in self.focus and TIMES.search(sentence):
             return True
         return any(self._counts_focus(sentence, m.start()) for m in QUANTITY.finditer(sentence))
 
-    def _new_place(self, preposition: str, word: str) -> bool:
-        """Whether ``word`` after ``preposition`` names a place the question (``focus``) does not."""
+    def _new_place(self, preposition: str, word: str, after: str | None = None) -> bool:
+        """Whether ``word`` after ``preposition`` names a place the question does not (``asked``); for a
+        possessive, whether the word ``after`` it does: "in the Earth's mantle" is a place, "in Stalin's view"
+        and "to M's humiliation" are not."""
         if POSSESSIVE.search(word):
-            return False  # "in Stalin's view", "to M's humiliation": a person's, not a place
+            return after is not None and not POSSESSIVE.search(after) and self._new_place(preposition, after)
         if word[0].isupper():  # not a month, an initial, or a compound like "Sino-Soviet" (an adjective)
             named = len(word) > 1 and not re.fullmatch(MONTHS, word) and not COMPOUND.fullmatch(word)
         else:
@@ -500,25 +508,28 @@ def _claim(text: str, candidates: list[Candidate], cand: Candidate) -> Candidate
 def with_detail(
     question: str, passages: list[Passage], candidates: list[Candidate], chosen: list[Candidate]
 ) -> list[Candidate]:
-    """Each chosen outline point that mostly restates the question ("Spartacist uprising January 1919 in
-    Berlin" for "Who led the Spartacist uprising?") followed by its best sub-point ("Led by Rosa Luxemburg and
-    Karl Liebknecht"), when the answer has room: the point names the topic, its sub-points say what the
-    question asks of it. For "why", a sub-point that gives a cause ("Failed because ...") is the best."""
+    """Each chosen outline point that only names a topic (a short point that mostly restates the question:
+    "Spartacist uprising January 1919 in Berlin" for "Who led the Spartacist uprising?") followed by its best
+    sub-point ("Led by Rosa Luxemburg and Karl Liebknecht"), while the answer has room: the sub-points say
+    what the question asks of the topic. For "why", a sub-point that gives a cause ("Failed because ...")."""
     why = bool(WHY.search(question))
+    room = DEFAULT_ANSWER_SENTENCES - len(set(chosen))  # the sentences chosen for themselves all stay
     out: list[Candidate] = []
-    for i, cand in enumerate(chosen):
+    for cand in chosen:
         if cand in out:
             continue
         out.append(cand)
-        if cand.echo < DEFAULT_DETAIL_ECHO or len(out) + len(chosen) - i - 1 >= DEFAULT_ANSWER_SENTENCES:
-            continue  # no room: the sentences chosen for themselves stay
-        spans = child_points(passages[cand.passage].text, cand.start)
-        kids = [c for c in candidates if c.passage == cand.passage and any(a <= c.start < b for a, b in spans)]
         text = passages[cand.passage].text
+        label = len(text[cand.start : cand.end].split()) <= DETAIL_WORDS and cand.echo >= DEFAULT_DETAIL_ECHO
+        if room <= 0 or not label:
+            continue
+        spans = child_points(text, cand.start)
+        kids = [c for c in candidates if c.passage == cand.passage and any(a <= c.start < b for a, b in spans)]
         best = max(kids, key=lambda c: (why and bool(BECAUSE.search(text[c.start : c.end])), c.score), default=None)
-        if best is not None and best not in out:
+        if best is not None and best not in out and best not in chosen:
             out.append(best)
-    return out[:DEFAULT_ANSWER_SENTENCES]
+            room -= 1
+    return out
 
 
 def _neighbour(candidates: list[Candidate], cand: Candidate, after: bool) -> Candidate | None:
@@ -545,12 +556,12 @@ def compose(
 ) -> Answer:
     """The answer: chosen sentences with citations and highlights, or an abstention below the threshold."""
     sure = confidence(signals)
-    if not signals.type_match and not TWO_QUESTIONS.search(question):
-        sure = min(sure, DEFAULT_WRONG_KIND_CAP)  # "when" answered without a date answers something else
     chosen = with_prompt(question, candidates, with_reason(question, passages, candidates, select(candidates)))
     chosen = with_consequence(question, passages, candidates, chosen)
     chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))
     chosen = with_detail(question, passages, candidates, chosen)
+    if not signals.type_match and not any(c.fit for c in chosen) and not TWO_QUESTIONS.search(question):
+        sure = min(sure, DEFAULT_WRONG_KIND_CAP)  # "when" answered without a date answers something else
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
     sentences = [_sentence(passages[c.passage], c) for c in chosen]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .answer import TWO_QUESTIONS
 from .text import terms
 
 # opens by leaning on what came before: "and when?", "what about Khrushchev?", "but why did it fail?"
@@ -19,10 +20,11 @@ BARE = re.compile(
 POINTS_BACK = re.compile(
     r"\b(?:he|she|it|they|him|her|them|his|its|their)\b|\b(?:this|that|these|those)\s*(?:[?.!,]|$)", re.IGNORECASE
 )
-# ... unless the question names it first and asks a second thing of it: "What is ATP and why is it important?"
-SECOND_QUESTION = re.compile(r"\band\s+(?:what|when|where|who|why|how|which|did|does|do|was|is)\b", re.IGNORECASE)
+# ... but not "it" standing for nothing: "Is it true that ...", "Why is it important to ...", "How is it that ..."
+DUMMY_IT = re.compile(r"\b(?:is|was)\s+it\s+(?:\w+\s+)?(?:that|to)\b|\bit\s+(?:is|was)\s+\w+\s+(?:that|to)\b", re.I)
 # ... or asks after something without naming it: "who gained?", "how many were killed?", "what was the result?"
-UNNAMED = re.compile(r"^\W*(?:who|when|where|why|how)\b", re.IGNORECASE)
+# (not "who was stalin?" or "where is rubisco?", which ask what a thing they name is)
+UNNAMED = re.compile(r"^\W*(?:who|when|where|why|how)\b(?!\s+(?:is|was|are|were)\s+(?!\w+ed\b)\w)", re.I)
 RELATIONS = frozenset(
     terms(
         "result results outcome outcomes effect effects impact consequence consequences reaction response cause "
@@ -32,7 +34,7 @@ RELATIONS = frozenset(
 FRAMING = frozenset(
     terms("many much was were is are be been being out up down off over more most very")
 )  # names nothing
-NAME = re.compile(r"(?<!^)\b[A-Z]\w")  # a capitalised word after the first: "Who was Hitler?" names him
+CAPITALISED = re.compile(r"(?<!^)\b[A-Z]\w")  # a capitalised word after the first: "Who led the Reds?" names them
 OPENER = re.compile(r"^\W*(?:and|but|so|also|then)\s+(?=\w)", re.IGNORECASE)  # left out of the search: "and when?"
 WH_WORDS = re.compile(r"\b(?:what|which|when|where|who|whom|whose|why|how)\b|[?]", re.IGNORECASE)
 MAX_OWN_TERMS = 2  # a follow-up names at most this many things of its own: "how did Khrushchev see it?"
@@ -49,12 +51,13 @@ def is_follow_up(question: str) -> bool:
     own = set(terms(question)) - FRAMING
     if LEANS.search(question):
         return len(own) <= MAX_OWN_TERMS
-    if own <= RELATIONS or (len(own) == 1 and UNNAMED.search(question) and not NAME.search(question)):
+    if own <= RELATIONS or (len(own) == 1 and UNNAMED.search(question) and not CAPITALISED.search(question)):
         return True
-    pointer = POINTS_BACK.search(question)
-    if pointer is None or SECOND_QUESTION.search(question):
+    plain = DUMMY_IT.sub(" ", question)
+    pointer = POINTS_BACK.search(plain)
+    if pointer is None or TWO_QUESTIONS.search(question):  # "What is ATP and why is it important?"
         return False
-    return not terms(question[: pointer.start()]) or len(own) <= MAX_OWN_TERMS
+    return not terms(plain[: pointer.start()]) or len(own) <= MAX_OWN_TERMS
 
 
 def leans_on(earlier: list[str]) -> str | None:

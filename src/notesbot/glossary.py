@@ -13,10 +13,14 @@ import tomllib
 from .errors import ConfigError
 
 GLOSSARY_FILE = "glossary.toml"
-LEARNER_VERSION = 6  # stored in the index manifest: a new learner rebuilds the index
+LEARNER_VERSION = 7  # stored in the index manifest: a new learner rebuilds the index
 WINDOW = 3  # lines either side of an initial where its full name is looked for
-# a capital alone, standing for a name: not a unit after a number or "deg" ("450 deg C", "300 K", "5 °C")
-INITIAL = re.compile(r"(?<![\w'’.°-])(?<!\d )(?<!\bdeg )(?<!degrees )([A-Z])(?=(?:['’]s)?(?![\w'’-]))")
+# a capital alone, standing for a name: not a unit after "deg" ("450 deg C", "5 °C"), nor after a number when no
+# word follows ("at 300 K.", "450 C, 200 atm"; "In 1959 K visited" is Khrushchev)
+INITIAL = re.compile(
+    r"(?<![\w'’.°-])(?<!\bdeg )(?<!degrees )(?!(?<=\d )[A-Z](?:\s*[,.;:)]|\s*$))([A-Z])(?=(?:['’]s)?(?![\w'’-]))",
+    re.MULTILINE,
+)
 ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
 LOWER = re.compile(r"\b([a-z]{3,6})\b")
 MONTHS = (  # noqa: SIM905
@@ -127,6 +131,7 @@ MARKUP = re.compile(r"[*_`]+")  # Markdown emphasis around a short form ("**ATP*
 # capitals the notes write as a short form without ever spelling it out: "A-H annexes Bosnia" ...
 BARE = re.compile(r"(?<![\w'’.-])([A-Z](?:-?[A-Z]){1,5})(?![\w'’-])")
 MAX_BARE = 2000  # short forms kept at most (the most used)
+ROMAN = re.compile(r"[IVXLC]+")
 WRITTEN = re.compile(r"\b[A-Za-z][a-z]+\b")  # a word as prose writes it: "essay", "Essay"
 # ... and a name a question spells out, which they may stand for: "Austria-Hungary", "the Great Leap Forward"
 SPELLED = re.compile(r"\b(?:The\s+|the\s+)?[A-Z][a-z]+(?:(?:-|\s+(?:(?:of|and|the|for)\s+)*)[A-Z][a-z]+)+\b")
@@ -211,7 +216,11 @@ def _bare(texts: dict[str, str], learned: set[str]) -> frozenset[str]:
     notes also write in lower case or capitalised (a title's "CAUSES OF WW1")."""
     used = Counter(m.group(1) for text in texts.values() for m in BARE.finditer(text))
     lower = {w.lower() for text in texts.values() for w in WRITTEN.findall(text)}
-    kept = [short for short, _ in used.most_common() if short not in learned and short.lower() not in lower]
+    kept = [
+        short
+        for short, _ in used.most_common()
+        if short not in learned and short.lower() not in lower and not ROMAN.fullmatch(short)  # "II": a number
+    ]
     return frozenset(kept[:MAX_BARE])
 
 

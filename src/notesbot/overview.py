@@ -22,6 +22,7 @@ OVERVIEW = re.compile(
     re.IGNORECASE,
 )
 ENDING = re.compile(rf"\b(?:{CONCLUSION})\b", re.IGNORECASE)
+ARGUMENT = re.compile(r"\b(?:argue[sd]?|arguments?|thesis|main points?)\b", re.IGNORECASE)  # read in its opening
 # ... and the words such a question may use besides the note's name: nothing it names inside the note
 OVERVIEW_WORDS = frozenset(
     terms(
@@ -43,7 +44,7 @@ SOURCES = re.compile(r"^\W*(?:\d[\d.]*\s+)?(?:references|bibliography|sources|wo
 # a question's frame when it names the notes: "What do my notes say about RuBisCO?" asks about RuBisCO
 FRAME = re.compile(
     r"^\W*(?:what|anything)\s+(?:do|does|did|can|could|will)\s+(?:my|the|our|your|this|these|those)\s+"
-    r"(?:[\w'’-]+\s+){0,3}?(?:notes?|essays?|lectures?|handouts?|chapters?|files?|documents?|sheets?)\s+"
+    r"(?-i:(?:[a-z][\w'’-]*\s+){0,3}?)(?:notes?|essays?|lectures?|handouts?|chapters?|files?|documents?|sheets?)\s+"
     r"(?:say|tell me|tell us|mention|have|cover|said)\s+(?:about|on|regarding|of|for)\s+(?=\w)",
     re.IGNORECASE,
 )
@@ -76,8 +77,8 @@ def asked(question: str, names: dict[str, str]) -> list[str] | None:
     """The notes ``question`` asks for an overview of ("What is the essay about?", "Summarise my notes"), in
     ``names`` order (a note's path -> ``name``); None when it asks about something inside the notes ("What
     does the essay say about Stalin?", "What is the structure of DNA?") or names no note."""
-    if not OVERVIEW.search(question) or not concerns_notes(question):
-        return None
+    if not OVERVIEW.search(question) or not concerns_notes(question) or FRAME.search(question):
+        return None  # "What do my notes say about the structure of the Earth?" asks about the Earth
     own = set(terms(question)) - OVERVIEW_WORDS
     called = {source: set(terms(text)) for source, text in names.items()}
     if not own or not own <= ANY_NOTE | {t for words in called.values() for t in words}:
@@ -101,38 +102,46 @@ def topic(question: str) -> str:
     return rest if rest.strip(" ?.!") else question
 
 
-def wants_ending(question: str) -> bool:
-    return bool(ENDING.search(question))
+def wanted(question: str) -> str:
+    """What of a note an overview question asks for: its "ending", its "argument" (in its opening paragraph),
+    or its "outline" (its headings, or its opening paragraph when it has none)."""
+    return "ending" if ENDING.search(question) else "argument" if ARGUMENT.search(question) else "outline"
 
 
-def points(lines: list[str], chunks: list[Chunk], ending: bool, limit: int = MAX_POINTS) -> tuple[str, list[Point]]:
-    """The overview of one note (its ``lines``, and its ``chunks`` in file order), and what it is: its section
-    headings, at the first level that has two or more (at most ``limit``); or the first and last sentences of
-    its first paragraph that tells. For its ``ending``: its concluding section, or its last paragraph that
-    tells (not a list of sources)."""
+def points(lines: list[str], chunks: list[Chunk], want: str, most: int = MAX_POINTS) -> tuple[str, list[Point]]:
+    """The overview of one note (its ``lines``, and its ``chunks`` in file order) that ``wanted`` asks for, and
+    what it is: its section headings at the first level that has two or more (at most ``most``, not a list of
+    sources); or the first and last sentences of its first paragraph that tells; or, for its ending, of its
+    concluding section or its last paragraph that tells before any list of sources."""
     tree = parse(lines)
-    heads = _sections(tree)
+    heads = [n for n in _sections(tree) if not SOURCES.match(n.label or "")]
     said = _by_line(chunks)
-    if ending:
+    if want == "ending":
         closing = _closing(tree, heads, lines, said)
         return ("closing paragraph", _ends(closing, said)) if closing else ("", [])
-    if len(heads) >= MIN_HEADINGS:
-        found = (_heading_point(lines, chunks, n.first + 1) for n in heads[: max(MIN_HEADINGS, limit)])
+    if want == "outline" and len(heads) >= MIN_HEADINGS:
+        found = (_heading_point(lines, chunks, n.first + 1) for n in heads[:most])
         return "section headings", list(dict.fromkeys(p for p in found if p is not None))
-    opening = _first_telling(_leaves(tree), lines, said)
+    opening = _first_telling(_before_sources(_leaves(tree), lines), lines, said)
     return ("opening paragraph", _ends(opening, said)) if opening else ("", [])
 
 
 def _closing(tree: Node, heads: list[Node], lines: list[str], said: dict[int, list[tuple[Point, str]]]) -> Node | None:
     """The paragraph a note concludes with: the first of its "Conclusion" section, or its last paragraph that
-    tells outside any "References" section."""
+    tells, outside any "References" section and before a "References" line."""
     concluding = next((n for n in reversed(heads) if CONCLUDING.match(n.label or "")), None)
     if concluding is not None:
         found = _first_telling(_leaves(concluding), lines, said)
         if found is not None:
             return found
-    kept = [leaf for n in heads if not SOURCES.match(n.label or "") for leaf in _leaves(n)] if heads else _leaves(tree)
-    return _first_telling(list(reversed(kept)), lines, said)
+    kept = [leaf for n in heads for leaf in _leaves(n)] if heads else _leaves(tree)
+    return _first_telling(list(reversed(_before_sources(kept, lines))), lines, said)
+
+
+def _before_sources(paragraphs: list[Node], lines: list[str]) -> list[Node]:
+    """``paragraphs`` up to one that opens a list of sources ("References", "Bibliography")."""
+    end = next((i for i, n in enumerate(paragraphs) if SOURCES.match(lines[n.first])), len(paragraphs))
+    return paragraphs[:end]
 
 
 def _sections(tree: Node) -> list[Node]:
@@ -161,14 +170,18 @@ def _first_telling(paragraphs: list[Node], lines: list[str], said: dict[int, lis
     """The first of ``paragraphs`` that says something: not a title or byline ("Jason Gordon 19 March 2023",
     "Priya Sharma, History coursework, 3 March 2024") and not only questions and instructions."""
     for paragraph in paragraphs:
-        first = lines[paragraph.first].strip()
-        short = len(first.split()) <= BYLINE_WORDS and not first.endswith((".", "!", "?", ":"))
-        if paragraph.first == paragraph.last and (is_title(first, 0) or short):
+        rows = [lines[i].strip() for i in range(paragraph.first, paragraph.last + 1) if lines[i].strip()]
+        if all(is_title(row, 0) or _byline(row) for row in rows):
             continue
         sentences = _within(paragraph, said)
         if sentences and not all(is_prompt(text) for _, text in sentences):
             return paragraph
     return None
+
+
+def _byline(row: str) -> bool:
+    """A short line without a sentence's end: a title, an author and date, a course ("Alex Brown, History")."""
+    return len(row.split()) <= BYLINE_WORDS and not row.endswith((".", "!", "?", ":"))
 
 
 def _within(paragraph: Node, said: dict[int, list[tuple[Point, str]]]) -> list[tuple[Point, str]]:
@@ -200,4 +213,4 @@ def _line_offset(text: str, row: int) -> int:
     return offset
 
 
-__all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "topic", "wants_ending"]
+__all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "topic", "wanted"]

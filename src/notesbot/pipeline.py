@@ -132,6 +132,7 @@ class NotesBot:
         self._query_encoder: Embedder | None = None
         self._index: Index | None = None
         self._words: frozenset[str] | None = None  # the model's whole words, loaded on the first misspelling
+        self._names: tuple[Index, dict[str, str]] | None = None  # each note's name (``_note_names``) for an index
         self.last_report: BuildReport | None = None
 
     # -- models -------------------------------------------------------------------------
@@ -490,19 +491,21 @@ class NotesBot:
     def _note_names(self, sources: list[str] | None) -> dict[str, str]:
         """Each note (of ``sources``, when given) -> its name as a question may give it: its file name, and its
         title, the heading above all of it ("# Cellular Respiration — Lecture 7"), when it has one."""
-        tops: dict[str, set[str | None]] = {}
-        for chunk in self.ensure_index().chunks:
-            if not sources or chunk.source in sources:
+        idx = self.ensure_index()
+        if self._names is None or self._names[0] is not idx:  # read once for each index loaded
+            tops: dict[str, set[str | None]] = {}
+            for chunk in idx.chunks:
                 tops.setdefault(chunk.source, set()).add(chunk.heading.split(" > ")[0] if chunk.heading else None)
-        titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
-        return {source: overview.name(source, title) for source, title in sorted(titles.items())}
+            titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
+            self._names = (idx, {source: overview.name(source, title) for source, title in sorted(titles.items())})
+        return {source: name for source, name in self._names[1].items() if not sources or source in sources}
 
     def _overview(self, question: str, notes: list[str], k: int, notices: list[str]) -> Answer | None:
         """The answer to a question about whole notes: each note's headings, or the opening (or close) of its
         prose, in at most ``k`` passages; None when none of them has either. Read from the notes' structure,
         not scored, so its confidence is 1."""
         idx = self.ensure_index()
-        ending = overview.wants_ending(question)
+        want = overview.wanted(question)
         wanted = set(notes)
         chunks_of: dict[str, list[Chunk]] = {note: [] for note in notes}
         for chunk in idx.chunks:
@@ -511,15 +514,15 @@ class NotesBot:
         used: list[Chunk] = []
         sentences: list[Sentence] = []
         read: list[str] = []
-        limit = overview.MAX_POINTS // len(notes)
+        most = max(overview.MIN_HEADINGS, overview.MAX_POINTS // len(notes))
         for note in notes:
-            if len(used) == k:
-                break
             doc, _ = corpus.read(corpus.NoteFile(note, self.settings.corpus / note, 0, 0))
-            kind, points = overview.points(doc.lines if doc else [], chunks_of[note], ending, limit)
-            shown = [p for p in points if chunks_of[note][p.chunk] in used or len(used) < k]
-            for point in shown:
+            kind, points = overview.points(doc.lines if doc else [], chunks_of[note], want, most)
+            before = len(sentences)
+            for point in points:
                 chunk = chunks_of[note][point.chunk]
+                if chunk not in used and len(used) == k:
+                    break  # k passages shown: the rest of the overview does not fit
                 if chunk not in used:
                     used.append(chunk)
                 text = chunk.text[point.start : point.end]
@@ -527,7 +530,9 @@ class NotesBot:
                 sentences.append(
                     Sentence(text, note, line, used.index(chunk), point.start, point.end, 1.0, line + text.count("\n"))
                 )
-            read += [f"{note}: its {kind}"] if shown else []
+            read += [f"{note}: its {kind}"] if len(sentences) > before else []
+            if len(used) == k:
+                break
         if not sentences:
             return None
         passages = [

@@ -53,10 +53,11 @@ def test_shipped_notes_chunks_are_exact_and_short() -> None:
         doc = _shipped(name)
         chunks = chunk_document(doc)
         assert_exact(doc, chunks)
-        assert max(len(c.text) for c in chunks) <= DEFAULT_CHUNK_CHARS * 5 // 4  # with a scrap joined
-        # the bar is top-3 passages under 500 characters on average (the eval measures about 360); a sentence
-        # broken by a blank line is kept whole, so essay chunks average about 450
-        assert sum(len(c.text) for c in chunks) / len(chunks) < 460
+        assert max(len(c.text) for c in chunks) <= DEFAULT_CHUNK_CHARS * 3 // 2  # with a scrap joined
+        # the bar is top-3 passages under 500 characters on average (the eval measures about 435); a sentence
+        # broken by a blank line is kept whole and a paragraph's last sentence joins it, so essay chunks
+        # average about 475
+        assert sum(len(c.text) for c in chunks) / len(chunks) < 500
 
 
 def test_outline_lines_are_whole_and_cover_the_outline() -> None:

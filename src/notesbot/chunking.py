@@ -16,7 +16,8 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 CHUNKER_NAME = "outline-markdown-paragraph"
 LEAD_IN_CHARS = 150  # the model reads 256 tokens: the lead-in must leave room for the span itself
-TAIL_SHARE = 4  # a piece of a long line shorter than a quarter of a chunk joins the piece before it
+TAIL_SHARE = 2  # a piece of a long line shorter than half a chunk joins the piece before it
+MEND_SHARE = 4  # a sentence broken by a blank line is kept whole while its piece grows at most a quarter
 TITLE_WORDS = 12  # a line of more words is no title, however it is capitalised
 TITLE_WORD_LETTERS = 5  # a title of one word has at least this many letters ("Forgetting", not "Yes" or "Mao")
 # the small words a title leaves in lower case
@@ -42,7 +43,7 @@ class Node:
 
 def chunker_params(max_chars: int = DEFAULT_CHUNK_CHARS) -> dict[str, object]:
     """What identifies this chunker's output; stored in the index manifest."""
-    return {"name": CHUNKER_NAME, "version": 19, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
+    return {"name": CHUNKER_NAME, "version": 20, "max_chars": max_chars, "analyzer": ANALYZER_VERSION}
 
 
 def chunk_document(doc: Document, max_chars: int = DEFAULT_CHUNK_CHARS) -> list[Chunk]:
@@ -418,7 +419,7 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
             continue
         spans.append((start, start + len(piece)))
         cursor = start + len(piece)
-    mended = _mend_breaks(text, spans, max_chars + max_chars // TAIL_SHARE)
+    mended = _mend_breaks(text, spans, max_chars + max_chars // MEND_SHARE)
     return _join_scraps(text, mended, max_chars // TAIL_SHARE, max_chars * 3 // 2)
 
 
@@ -450,8 +451,8 @@ def _straddling(text: str, a1: int, a2: int, b2: int) -> tuple[int, int] | None:
 def _join_scraps(text: str, spans: list[tuple[int, int]], least: int, most: int) -> list[tuple[int, int]]:
     """``spans`` with each piece shorter than ``least`` characters (the last sentence or two of a line, cut
     off by the size limit) joined to the piece before it on the same line while that stays within ``most``
-    characters (1.5 times the size limit: 1.25 times after ``_mend_breaks``, and a scrap of a quarter more;
-    several scraps in a row do not all join one piece)."""
+    characters (1.5 times the size limit; several scraps in a row do not all join one piece). A paragraph's
+    last sentence cut off alone ("This alliance was not natural; ...") is found with the sentences before it."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
         if out and end - start < least and "\n" not in text[out[-1][1] : start] and end - out[-1][0] <= most:

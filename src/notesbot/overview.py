@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .chunking import LEAF, Node, is_prompt, is_title, parse
-from .text import terms
+from .text import line_starts, terms
 from .types import Chunk
 
 # what asks how a note ends: "what does the essay conclude?", "how does the essay end?"
@@ -162,7 +162,7 @@ def _by_line(chunks: list[Chunk]) -> dict[int, list[tuple[Point, str]]]:
     found: dict[int, list[tuple[Point, str]]] = defaultdict(list)
     for i, chunk in enumerate(chunks):
         for a, b in chunk.sentences:
-            found[chunk.start_line + chunk.text.count("\n", 0, a)].append((Point(i, a, b), chunk.text[a:b]))
+            found[chunk.line_at(a)].append((Point(i, a, b), chunk.text[a:b]))
     return found
 
 
@@ -200,17 +200,10 @@ def _heading_point(lines: list[str], chunks: list[Chunk], line: int) -> Point | 
     words = lines[line - 1].strip().strip("#").strip()
     for i, chunk in enumerate(chunks):
         if words and chunk.start_line <= line <= chunk.end_line:
-            at = chunk.text.find(words, _line_offset(chunk.text, line - chunk.start_line))
+            at = chunk.text.find(words, line_starts(chunk.text.split("\n"))[line - chunk.start_line])
             if at >= 0:
                 return Point(i, at, at + len(words))
     return None
-
-
-def _line_offset(text: str, row: int) -> int:
-    offset = 0
-    for _ in range(row):
-        offset = text.index("\n", offset) + 1
-    return offset
 
 
 __all__ = ["Point", "asked", "concerns_notes", "name", "named", "points", "topic", "wanted"]

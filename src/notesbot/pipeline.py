@@ -526,7 +526,7 @@ class NotesBot:
                 if chunk not in used:
                     used.append(chunk)
                 text = chunk.text[point.start : point.end]
-                line = chunk.start_line + chunk.text.count("\n", 0, point.start)
+                line = chunk.line_at(point.start)
                 sentences.append(
                     Sentence(text, note, line, used.index(chunk), point.start, point.end, 1.0, line + text.count("\n"))
                 )
@@ -661,7 +661,7 @@ class NotesBot:
                 sentence_terms = frozenset(terms(expanded))
                 evidence = sentence_terms | set(terms(gloss.expand(chunk.subject_of(start))))
                 lexical = sum(weights.get(t, 0.0) for t in q_terms & evidence) / total
-                line = chunk.start_line + chunk.text.count("\n", 0, start)
+                line = chunk.line_at(start)
                 said = chunking.is_prompt(text)  # a question or instruction, a heading's too
                 candidates.append(
                     answering.Candidate(

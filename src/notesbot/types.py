@@ -86,6 +86,10 @@ class Chunk:
         line = self.text[line_start : line_end if line_end >= 0 else len(self.text)].strip()
         return labels[: labels.index(line)] if line in labels else labels
 
+    def line_at(self, offset: int) -> int:
+        """The file's (1-based) line that holds ``offset`` of ``text``."""
+        return self.start_line + self.text.count("\n", 0, offset)
+
     def subject_of(self, start: int) -> str:
         """For a sentence that goes on from its heading (it starts in lower case, as in ``2 The Great Leap
         Forward`` / ``2.1 was a rejection of ...``), that heading; for the span's opening words when the

@@ -162,6 +162,22 @@ def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
     assert type_match("Who wrote the essay on where the alliance came from?", ["Jason Gordon"]) == 1.0  # not "where"
 
 
+def test_a_question_for_an_office_holder_needs_the_office_in_its_answer() -> None:
+    president = "Who was the American president during the 1958 Taiwan crisis?"
+    assert type_match(president, ["K believed that M acted rashly over Taiwan"]) == 0.0
+    assert type_match(president, ["Eisenhower, the US President, sent the Seventh Fleet"]) == 1.0
+    leader = "who was the leader of the Kuomintang"
+    assert type_match(leader, ["The Soviets supported the Kuomintang"]) == 0.0
+    assert type_match(leader, ["The Kuomintang was led by Chiang Kai-shek"]) == 1.0
+    assert type_match(leader, ["Chiang's leadership of the Kuomintang"]) == 1.0
+    assert type_match("who was china's premier in 1958?", ["Zhou Enlai was Premier"]) == 1.0
+    assert type_match("Who was the prime minister?", ["Eden, prime minister from 1955"]) == 1.0
+    # several holders, or a second question, may be answered without the word
+    assert type_match("Who were the Soviet leaders Mao dealt with?", ["Mao and Stalin forged the alliance"]) == 1.0
+    assert type_match("Who was the Soviet leader in 1950, and who was in charge later?", ["Stalin"]) == 1.0
+    assert type_match("Who was the headmaster?", ["Mr Smith ran the school"]) == 1.0  # not an office listed
+
+
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:
     question = frozenset({"great", "leap", "turning", "point"})
     restated = Candidate(0, 0, 10, 1, 0.70, 0.6, question, echo=echo(set(question), question))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notesbot.dates import OPEN, Span, out_of_time, question_span, spans_in
+from notesbot.dates import OPEN, Span, in_time, out_of_time, question_span, spans_in
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,12 @@ def test_a_passage_is_out_of_time_only_when_it_names_years_and_none_fits() -> No
     assert not out_of_time(mid_fifties, "1.2 1954-57 significant because of the growing erosion of trust")
     assert not out_of_time(mid_fifties, "1.3 Personal relationship between M and K also suffered")
     assert not out_of_time(mid_fifties, "from 1950 to 1960 the alliance held")
+
+
+def test_a_passage_is_in_time_when_it_names_a_year_asked_about() -> None:
+    mid_fifties = question_span("why did they stay allies in 1954-57?")
+    assert mid_fifties is not None
+    assert in_time(mid_fifties, "1.2 1954-57 significant because of the growing erosion of trust")
+    assert in_time(mid_fifties, "In 1956 the two argued")
+    assert not in_time(mid_fifties, "1.3 Personal relationship between M and K also suffered")
+    assert not in_time(mid_fifties, "5.1 Aug 1958 - personal relationship between M and K was further strained")

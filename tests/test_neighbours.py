@@ -83,13 +83,22 @@ def test_join_puts_a_neighbour_in_the_better_place_and_fills_its_own() -> None:
     assert [rank for rank, _ in places] == [0, 1, 0, 2]
 
 
-def test_join_reaches_only_two_places_down() -> None:
+def test_join_reaches_only_three_places_down() -> None:
     lines = _by_line(_chunks())
     elsewhere = chunk_document(Document("other.txt", "A point in another file entirely", "0"), 120)[0]
-    chunks = [lines[3], lines[6], elsewhere, lines[4]]
+    further = chunk_document(Document("other.txt", "Another point\n\n\n\nin that other file", "0"), 120)[-1]
+    chunks = [lines[3], lines[6], elsewhere, further, lines[4]]
     passages = [_passage(c, 1.0) for c in chunks]
     out, _ = join(passages, chunks, LIMIT)
     assert [(p.start_line, p.end_line) for p in out] == [(c.start_line, c.end_line) for c in chunks]
+
+
+def test_join_reaches_three_places_down() -> None:
+    lines = _by_line(_chunks())
+    elsewhere = chunk_document(Document("other.txt", "A point in another file entirely", "0"), 120)[0]
+    chunks = [lines[3], lines[6], elsewhere, lines[4]]
+    out, _ = join([_passage(c, 1.0) for c in chunks], chunks, LIMIT)
+    assert [(p.start_line, p.end_line) for p in out] == [(3, 4), (6, 7), (1, 1)]
 
 
 def test_highlights_and_sentences_move_with_their_text() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from notesbot import NotesBot, Settings, late, retrieval
+from notesbot import NotesBot, Settings, late, pipeline, retrieval
 from notesbot.chunking import is_prompt_chunk
 from notesbot.dates import Span, out_of_time
 from notesbot.retrieval import Hit
@@ -186,3 +186,19 @@ def test_number_words_match_digits_both_ways(notes: Path, tmp_path: Path, fake: 
         assert not {"januari", "april", "decemb", "octob"} & set(retrieval.terms(other)), other
     idx = NotesBot(notes, tmp_path / "idx", embedder=fake).ensure_index()
     assert "united 2 powerful armies" in idx.chunks[retrieval.bm25(idx, "two powerful armies", 1)[0].chunk].text
+
+
+def test_top_passages_naming_the_years_asked_about_come_first(tmp_path: Path, fake: FakeEmbedder) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("The allies stay together because each needed the other.\n", encoding="utf-8")
+    (notes / "b.txt").write_text("Trade between the two grew steadily.\n", encoding="utf-8")
+    (notes / "c.txt").write_text("From 1954 to 1957 the allies stayed together as aid flowed.\n", encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    asked = "why did the allies stay together in 1955?"
+    found = bot._retrieve(asked, 3, "hybrid", None, need_vector=True)
+    timed = pipeline._in_time(found)
+    assert [found.passages[i].source for i in timed] == ["c.txt"]
+    assert bot.search(asked, k=3)[0].source == "c.txt"
+    untimed = bot._retrieve("why did the allies stay together?", 3, "hybrid", None, need_vector=True)
+    assert pipeline._in_time(untimed) == []

@@ -106,6 +106,34 @@ WHERE = re.compile(
     r"place|location|venue|region|province|building|room)\b",
     re.IGNORECASE,
 )
+# "who was the American president ...", "who was China's premier": one holder of an office, whom the answer names
+# with the office; each office with the words that name it ("the party was led by ...")
+ROLES = {
+    "leader": "leader led lead leads leading leadership",
+    "president": "president presidency presided",
+    "premier": "premier premiership",
+    "prime minister": "prime minister premier",
+    "head": "head headed heads",
+    "chairman": "chairman chaired chair",
+    "chief": "chief",
+    "ruler": "ruler ruled rule rules ruling",
+    "king": "king reign reigned throne",
+    "queen": "queen reign reigned throne",
+    "emperor": "emperor reign reigned throne",
+    "tsar": "tsar reign reigned throne",
+    "pope": "pope papacy",
+    "commander": "commander commanded command",
+    "minister": "minister ministry",
+    "governor": "governor governed govern",
+    "mayor": "mayor",
+    "chancellor": "chancellor",
+    "dictator": "dictator dictatorship",
+}
+ROLE = re.compile(
+    r"^\s*who\s+(?:was|is|were|are|became|had been)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+)?"
+    rf"({'|'.join(ROLES)})\b(?!s)",  # one holder: "who were the leaders" asks for several, named as they come
+    re.IGNORECASE,
+)
 # a place: a name after a preposition of place ("in Moscow", "to Beijing"), or a thing after one that only
 # places ("at the swimming pool", "in the cytoplasm"; not "to the extent"); "at the time", "in favour" are not places
 PLACED = re.compile(
@@ -195,8 +223,8 @@ POUNDS = re.compile(
 
 @dataclass(frozen=True)
 class Expected:
-    """What a question's answer must hold: a date, a duration, a place, or a count (of ``focus`` terms, when
-    named)."""
+    """What a question's answer must hold: a date, a duration, a place, an office (one of the ``focus`` terms,
+    the words naming it), or a count (of ``focus`` terms, when named)."""
 
     kind: str
     focus: frozenset[str] = frozenset()  # what a count counts
@@ -204,6 +232,8 @@ class Expected:
     asked: frozenset[str] = frozenset()  # for a place, the question's terms: a place the question names is no answer
 
     def found_in(self, sentence: str) -> bool:
+        if self.kind == "role":
+            return any(t == f or kin(t, f) for t in terms(sentence) for f in self.focus)
         if self.kind == "date":
             return bool(DATE.search(sentence))
         if self.kind == "duration":
@@ -245,14 +275,17 @@ class Expected:
 
 @lru_cache(maxsize=64)  # asked once for each sentence scored
 def expected(question: str) -> Expected | None:
-    """What a "when", "how long", "where" or "how many/much X" question needs in its answer; None for other
-    questions."""
+    """What a "when", "how long", "where", "who was the <office>" or "how many/much X" question needs in its
+    answer; None for other questions."""
     if WHEN.search(question):
         return Expected("date")
     if HOW_LONG.search(question):
         return Expected("duration")
     if WHERE.search(question):
         return Expected("place", asked=frozenset(terms(question)))
+    role = ROLE.search(question)
+    if role and not TWO_QUESTIONS.search(question):
+        return Expected("role", frozenset(terms(ROLES[role.group(1).lower()])))
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
@@ -262,7 +295,8 @@ def expected(question: str) -> Expected | None:
 
 
 def type_match(question: str, sentences: list[str]) -> float:
-    """1 when a "when", "how long", "where" or "how many" question finds a date, duration, place or count among
+    """1 when a "when", "how long", "where", "who was the <office>" or "how many" question finds a date, duration,
+    place, office or count among
     ``sentences`` (or asks for none), else 0: an answer of the wrong kind suggests the notes do not hold it."""
     wanted = expected(question)
     if wanted is None:

@@ -107,10 +107,15 @@ def _short_years(text: str, near: Span) -> list[Span]:
     return out
 
 
+def in_time(asked: Span, text: str) -> bool:
+    """True when ``text`` names a year in the ``asked`` span."""
+    return any(s.overlaps(asked) for s in spans_in(text, asked))
+
+
 def out_of_time(asked: Span, text: str) -> bool:
     """True when ``text`` names years and none of them falls in the ``asked`` span."""
     spans = spans_in(text, asked)
     return bool(spans) and not any(s.overlaps(asked) for s in spans)
 
 
-__all__ = ["Span", "out_of_time", "question_span", "spans_in"]
+__all__ = ["Span", "in_time", "out_of_time", "question_span", "spans_in"]

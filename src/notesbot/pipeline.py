@@ -16,6 +16,7 @@ from . import chunking, corpus, dates, glossary, index, late, neighbours, overvi
 from .config import (
     DEFAULT_ANSWER_PASSAGES,
     DEFAULT_LATE_MAX_CHUNKS,
+    DEFAULT_TIME_BONUS,
     MAX_QUESTION_CHARS,
     Settings,
     check_k,
@@ -614,12 +615,18 @@ class NotesBot:
         """The top passages (those answers are drawn from) reordered by their best sentence's score, so the
         passage holding the answer comes first; the rest keep their retrieval order. Each keeps its score.
 
+        When the question names years and only some of these passages speak of them, those that do gain
+        DEFAULT_TIME_BONUS ("why did they stay allies in 1954-57?" wants the notes on 1954-57 before an essay's
+        reasons for the alliance of 1950).
+
         The scored sentences move with their passages. Their signals stay valid: moving the best sentence's
         passage up only raises its score and lowers or keeps the others', so the same sentence leads."""
         candidates, signals = self._evidence(found)
         best: dict[int, float] = {}
         for cand in candidates:
             best[cand.passage] = max(best.get(cand.passage, -np.inf), cand.score)
+        for i in _in_time(found):
+            best[i] = best.get(i, -np.inf) + DEFAULT_TIME_BONUS
         head = sorted(range(found.answer_depth), key=lambda i: -best.get(i, -np.inf))
         order = head + list(range(len(head), len(found.chunks)))
         rank = {old: new for new, old in enumerate(order)}
@@ -696,6 +703,18 @@ class NotesBot:
 
     def ask_many(self, questions: list[str], k: int | None = None, mode: str | None = None) -> list[Answer]:
         return [self.ask(q, k, mode) for q in questions]
+
+
+def _in_time(found: _Retrieved) -> list[int]:
+    """The top passages (by place) whose text or breadcrumb names a year the question asks about, when some
+    but not all of them do; else none."""
+    asked = dates.question_span(found.question)
+    if asked is None:
+        return []
+    head = range(found.answer_depth)
+    texts = [f"{found.index.chunks[found.chunks[i]].embed_text} {found.passages[i].text}" for i in head]
+    timed = [i for i, text in zip(head, texts) if dates.in_time(asked, text)]
+    return timed if len(timed) < len(texts) else []
 
 
 def _count(n: int, thing: str) -> str:

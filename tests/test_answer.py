@@ -17,6 +17,7 @@ from notesbot.answer import (
     refers_back,
     select,
     type_match,
+    viewpoint,
     with_claim,
     with_consequence,
     with_continuation,
@@ -176,6 +177,21 @@ def test_a_question_for_an_office_holder_needs_the_office_in_its_answer() -> Non
     assert type_match("Who were the Soviet leaders Mao dealt with?", ["Mao and Stalin forged the alliance"]) == 1.0
     assert type_match("Who was the Soviet leader in 1950, and who was in charge later?", ["Stalin"]) == 1.0
     assert type_match("Who was the headmaster?", ["Mr Smith ran the school"]) == 1.0  # not an office listed
+
+
+def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() -> None:
+    mao = "What did Mao think of Khrushchev as a leader?"
+    assert viewpoint(mao, "M (Mao) was increasingly convinced that K (Khrushchev) was not a real revolutionary") == 1
+    assert viewpoint(mao, "For K (Khrushchev) - this demonstrated M (Mao)'s unpredictable nature") == -1
+    assert viewpoint(mao, "Instead, believed K was an administrator") == 0  # nobody named holds it
+    assert viewpoint(mao, "Aug 1958 - relations between M (Mao) and K (Khrushchev) were strained") == 0
+    khrushchev = "how did khrushchev view mao's behaviour over taiwan"
+    assert viewpoint(khrushchev, "K (Khrushchev) - believed that M (Mao) acted rashly") == 1
+    assert viewpoint(khrushchev, "Differences over Taiwan further convinced Mao that Khrushchev lacked spirit") == -1
+    assert viewpoint("What made Mao believe it?", "The crisis confirmed Mao's belief that K favoured compromise") == 1
+    assert viewpoint("Why did Mao launch the Great Leap Forward?", "For K - this demonstrated M's nature") == 0
+    restated = Candidate(0, 0, 10, 1, 0.70, 0.2, view=-1)
+    assert select([restated, Candidate(0, 11, 30, 1, 0.62, 0.2, view=1)])[0] != restated
 
 
 def test_a_sentence_that_restates_the_question_loses_to_one_that_answers_it() -> None:

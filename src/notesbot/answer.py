@@ -22,6 +22,7 @@ from .config import (
     DEFAULT_REDUNDANCY,
     DEFAULT_SENTENCE_MARGIN,
     DEFAULT_TITLE_PENALTY,
+    DEFAULT_VIEW_WEIGHT,
     DEFAULT_WRONG_KIND_CAP,
 )
 from .text import kin, terms
@@ -43,12 +44,14 @@ class Candidate:
     fit: float = 1.0
     title: bool = False
     asks: bool = False  # a question or instruction of the notes, like an essay's assignment
+    view: int = 0  # whose view the sentence gives, for "what did A think of B": 1 A's, -1 another's (viewpoint)
 
     @property
     def score(self) -> float:
         """Similarity plus lexical evidence, less penalties for a low passage rank, for restating the
         question without adding to it, for being a section title, and for lacking the date or number
-        that a "when" or "how many" question asks for."""
+        that a "when" or "how many" question asks for; plus or minus a little for giving the view asked
+        about or the other side's."""
         return (
             self.dense
             + DEFAULT_LEXICAL_WEIGHT * self.lexical
@@ -56,6 +59,7 @@ class Candidate:
             - DEFAULT_ECHO_PENALTY * max(0.0, self.echo - DEFAULT_ECHO_FREE)
             - DEFAULT_KIND_PENALTY * (1.0 - self.fit)
             - DEFAULT_TITLE_PENALTY * self.title
+            + DEFAULT_VIEW_WEIGHT * self.view
         )
 
 
@@ -66,6 +70,42 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
         return 1.0
     shared = [t for t in sentence_terms if t in question_terms or any(kin(t, q) for q in question_terms)]
     return len(shared) / len(sentence_terms)
+
+
+# "what did A think of B", "how did A view B", "what made A believe ...": A holds the view asked about
+VIEW_QUESTION = re.compile(
+    r"\b(?:did|does|do|had|made|make|makes)\s+([\w'’-]+)\s+(?:\w+ly\s+)?"
+    r"(?:think|view|see|feel|regard|believe|consider|perceive|take)\b",
+    re.IGNORECASE,
+)
+HOLDER = r"([A-Z][\w'’-]*(?:\s*\([^)]*\))?)"  # a name, with its glossary expansion: "K (Khrushchev)"
+THOUGHT = (
+    r"(?:(?:was|were|became|had been|is|are)\s+(?:\w+ly\s+)?convinced|(?:also\s+|had\s+|always\s+|now\s+|\w+ly\s+)?"
+    r"(?:believed|thought|felt|saw|viewed|considered|regarded|feared|suspected|perceived|distrusted|trusted))"
+)
+# who holds a view in notes: "For K - this demonstrated ...", "K - believed that ...", "convinced Mao that ...",
+# "Mao's belief that ..."
+THINKER = re.compile(
+    rf"\bFor\s+{HOLDER}\s*[-–—:,]|\b{HOLDER}\s*(?:[-–—]\s*)?{THOUGHT}\b|\bconvinced\s+{HOLDER}|"
+    rf"\b{HOLDER}['’]s\s+(?:belief|view|opinion|fear|suspicion|impression)\b"
+)
+
+
+def viewpoint(question: str, sentence: str) -> int:
+    """For a question about what someone thought ("How did Khrushchev view Mao's behaviour?"), 1 when the
+    sentence gives that person's view ("K (Khrushchev) - believed that M acted rashly"), -1 when it gives the
+    view of someone else the question names ("For K - this demonstrated M's unpredictable nature", asked what
+    Mao thought of K), else 0. Names are read with their glossary expansions, so the sentence should be
+    expanded."""
+    asked = VIEW_QUESTION.search(question)
+    if not asked:
+        return 0
+    holder = set(terms(asked.group(1)))
+    others = set(terms(question[asked.end() :])) - holder
+    thinkers = [set(terms(name)) for found in THINKER.finditer(sentence) for name in found.groups() if name]
+    mine = any(t & holder for t in thinkers)
+    theirs = any(t & others for t in thinkers)
+    return int(mine) - int(theirs) if mine != theirs else 0
 
 
 # the two sides of a flashcard: "Q: Is an advert an offer?" then "A: Usually no, ..." (on one line or two)
@@ -652,6 +692,7 @@ __all__ = [
     "refers_back",
     "select",
     "type_match",
+    "viewpoint",
     "with_consequence",
     "with_prompt",
     "with_reason",

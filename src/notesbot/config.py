@@ -48,6 +48,7 @@ DEFAULT_ECHO_PENALTY = 0.2
 DEFAULT_ECHO_FREE = 0.5
 DEFAULT_KIND_PENALTY = 0.1  # for a sentence without the date or number that a "when" or "how many" asks for
 DEFAULT_TITLE_PENALTY = 0.2  # for a section title ("6 Personalities"), which names a topic but answers nothing
+DEFAULT_VIEW_WEIGHT = 0.1  # for a sentence giving the view asked about ("what did A think"), against another's
 DEFAULT_DETAIL_ECHO = 0.3  # an outline point restating this share of the question brings its best sub-point
 DEFAULT_REASON_ECHO = 0.3  # a "why" answer's best sentence restating this share of the question brings its neighbour
 DEFAULT_SENTENCE_MARGIN = 0.25  # further sentences must score within this of the best

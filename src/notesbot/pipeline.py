@@ -683,6 +683,7 @@ class NotesBot:
                         fit=answering.type_match(found.question, [expanded]),
                         title=chunking.is_title(chunk.text, start) or (said and not (about and (prompt or opening))),
                         asks=said and (prompt or (start, end) in opening),
+                        view=answering.viewpoint(found.question, expanded),
                     )
                 )
                 texts.append(text)

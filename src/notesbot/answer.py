@@ -91,18 +91,37 @@ THINKER = re.compile(
 )
 
 
+# "what made Mao decide ...", "which issue persuaded Mao ...": what brought someone to a view
+CAUSE_QUESTION = re.compile(
+    r"(?:^|,)\s*(?:what|which(?:\s+\w+){1,2})\s+(?:\w+ly\s+)?(?:made|led|persuaded|convinced|caused|pushed|drove)\s+"
+    r"([\w'’-]+)",
+    re.IGNORECASE,
+)
+# ... in notes: "Differences over Taiwan further convinced Mao that ..."
+CAUSED = re.compile(rf"\b(?:convinced|persuaded|led|made|drove|pushed|confirmed)\s+{HOLDER}")
+
+
 def viewpoint(question: str, sentence: str) -> int:
     """For a question about what someone thought ("How did Khrushchev view Mao's behaviour?"), 1 when the
     sentence gives that person's view ("K (Khrushchev) - believed that M acted rashly"), -1 when it gives the
     view of someone else the question names ("For K - this demonstrated M's unpredictable nature", asked what
-    Mao thought of K), else 0. Names are read with their glossary expansions, so the sentence should be
-    expanded."""
-    asked = VIEW_QUESTION.search(question)
+    Mao thought of K), else 0. Asked what brought the view ("What made Mao decide ..."), 1 goes to a sentence
+    naming a cause ("Differences over Taiwan convinced Mao that ...") and -1 to one that only restates the view.
+    Names are read with their glossary expansions, so the sentence should be expanded."""
+    cause = CAUSE_QUESTION.search(question)
+    asked = cause or VIEW_QUESTION.search(question)
     if not asked:
         return 0
     holder = set(terms(asked.group(1)))
     others = set(terms(question[asked.end() :])) - holder
     thinkers = [set(terms(name)) for found in THINKER.finditer(sentence) for name in found.groups() if name]
+    if cause:  # the view is given: the answer says what brought it
+        brought = [set(terms(found.group(1))) for found in CAUSED.finditer(sentence)]
+        if any(t & holder for t in brought):
+            return 1
+        if any(t & holder for t in thinkers) and not BECAUSE.search(sentence):
+            return -1  # the view restated, with nothing of what brought it
+        return -1 if any(t & others for t in thinkers) and not any(t & holder for t in thinkers) else 0
     mine = any(t & holder for t in thinkers)
     theirs = any(t & others for t in thinkers)
     return int(mine) - int(theirs) if mine != theirs else 0

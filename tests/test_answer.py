@@ -163,20 +163,40 @@ def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
     assert type_match("Who wrote the essay on where the alliance came from?", ["Jason Gordon"]) == 1.0  # not "where"
 
 
-def test_a_question_for_an_office_holder_needs_the_office_in_its_answer() -> None:
+def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() -> None:
     president = "Who was the American president during the 1958 Taiwan crisis?"
     assert type_match(president, ["K believed that M acted rashly over Taiwan"]) == 0.0
     assert type_match(president, ["Eisenhower, the US President, sent the Seventh Fleet"]) == 1.0
     leader = "who was the leader of the Kuomintang"
     assert type_match(leader, ["The Soviets supported the Kuomintang"]) == 0.0
-    assert type_match(leader, ["The Kuomintang was led by Chiang Kai-shek"]) == 1.0
-    assert type_match(leader, ["Chiang's leadership of the Kuomintang"]) == 1.0
+    assert type_match(leader, ["All three moves directly antagonized the CCP"]) == 0.0
+    written = (  # notes name offices in many ways, and any of them will do
+        "The Kuomintang was led by Chiang Kai-shek",
+        "Chiang Kai-shek headed the KMT",
+        "the Kuomintang's chief, Chiang",
+        "Eisenhower (US Pres.) threatened China",
+        "Eden was PM during the Suez Crisis",
+        "Czar Nicholas II abdicated",
+        "Louis XVI was the French monarch",
+        "Harold Godwinson was crowned in January",
+        "Mussolini, Il Duce, marched on Rome",
+        "John XXIII, the pontiff, opened the council",
+        "Frederick the Great reigned in Prussia",
+        "Greenspan ran the Fed",
+        "Hoover was the first director of the FBI",
+        "Khrushchev, First Secretary of the CPSU",
+        "FDR won the presidential election of 1932",
+    )
+    for answer in written:
+        assert type_match(leader, [answer]) == 1.0, answer
     assert type_match("who was china's premier in 1958?", ["Zhou Enlai was Premier"]) == 1.0
-    assert type_match("Who was the prime minister?", ["Eden, prime minister from 1955"]) == 1.0
-    # several holders, or a second question, may be answered without the word
+    assert type_match("Who was the prime minister of China?", ["Zhou Enlai was Premier of the PRC"]) == 1.0
+    # several holders, someone else than the holder, or a second question, may be answered without the word
     assert type_match("Who were the Soviet leaders Mao dealt with?", ["Mao and Stalin forged the alliance"]) == 1.0
+    assert type_match("Who was the president's wife?", ["Eleanor Roosevelt, FDR's wife"]) == 1.0
     assert type_match("Who was the Soviet leader in 1950, and who was in charge later?", ["Stalin"]) == 1.0
-    assert type_match("Who was the headmaster?", ["Mr Smith ran the school"]) == 1.0  # not an office listed
+    assert type_match("Who was the headmaster?", ["Mr Smith taught the school"]) == 1.0  # not an office listed
+    assert type_match("Who was the prime suspect?", ["The butler did it"]) == 1.0
 
 
 def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() -> None:

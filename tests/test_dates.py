@@ -108,3 +108,12 @@ def test_a_passage_is_in_time_when_it_names_a_year_asked_about() -> None:
     assert in_time(mid_fifties, "In 1956 the two argued")
     assert not in_time(mid_fifties, "1.3 Personal relationship between M and K also suffered")
     assert not in_time(mid_fifties, "5.1 Aug 1958 - personal relationship between M and K was further strained")
+    in_1961 = question_span("why was the Berlin Wall built in 1961?")
+    assert in_1961 is not None
+    assert in_time(in_1961, "Aug 1961 - the wall went up overnight")
+    assert not in_time(in_1961, "The Cold War in Europe 1945-62")  # a title's long stretch of years
+    by_1957 = question_span("why did they stay allies up to 1957?")
+    assert by_1957 is not None and in_time(by_1957, "1.2 1954-57 significant because of the erosion of trust")
+    after_1979 = question_span("what happened to inflation after 1979?")
+    assert after_1979 is not None and in_time(after_1979, "In 1980 rates rose to 20%")
+    assert not in_time(after_1979, "Smith (2004) argues that monetarism failed")

@@ -32,7 +32,7 @@ DEFAULT_LATE_WEIGHT = 1.0  # the token-match ranking's weight in hybrid fusion (
 DEFAULT_LATE_MAX_CHUNKS = 20_000  # above this many chunks no token vectors are stored (about 10 KB a chunk)
 # Answers (see eval/README.md, "Calibration", for how these were fitted on eval/questions.jsonl).
 DEFAULT_ANSWER_PASSAGES = 3  # sentences are drawn from this many top passages
-DEFAULT_TIME_BONUS = 0.1  # added to the best sentence score of a top passage naming the years asked about
+DEFAULT_TIME_BONUS = 0.1  # for a sentence of a top passage naming the years asked about (others do not)
 # a passage that neighbours one ranked at most this many places above it (next lines of the same file, same
 # top-level heading, together no longer than DEFAULT_PASSAGE_CHARS) is shown joined to it (notesbot.neighbours)
 DEFAULT_NEIGHBOUR_REACH = 3

@@ -16,7 +16,6 @@ from . import chunking, corpus, dates, glossary, index, late, neighbours, overvi
 from .config import (
     DEFAULT_ANSWER_PASSAGES,
     DEFAULT_LATE_MAX_CHUNKS,
-    DEFAULT_TIME_BONUS,
     MAX_QUESTION_CHARS,
     Settings,
     check_k,
@@ -615,18 +614,12 @@ class NotesBot:
         """The top passages (those answers are drawn from) reordered by their best sentence's score, so the
         passage holding the answer comes first; the rest keep their retrieval order. Each keeps its score.
 
-        When the question names years and only some of these passages speak of them, those that do gain
-        DEFAULT_TIME_BONUS ("why did they stay allies in 1954-57?" wants the notes on 1954-57 before an essay's
-        reasons for the alliance of 1950).
-
         The scored sentences move with their passages. Their signals stay valid: moving the best sentence's
         passage up only raises its score and lowers or keeps the others', so the same sentence leads."""
         candidates, signals = self._evidence(found)
         best: dict[int, float] = {}
         for cand in candidates:
             best[cand.passage] = max(best.get(cand.passage, -np.inf), cand.score)
-        for i in _in_time(found):
-            best[i] = best.get(i, -np.inf) + DEFAULT_TIME_BONUS
         head = sorted(range(found.answer_depth), key=lambda i: -best.get(i, -np.inf))
         order = head + list(range(len(head), len(found.chunks)))
         rank = {old: new for new, old in enumerate(order)}
@@ -653,6 +646,7 @@ class NotesBot:
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
         candidates, texts = [], []
         about = chunking.about_asking(found.question)  # else a prompt's sentences only restate the question
+        timely = set(_in_time(found))
         for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
             prompt = chunking.is_prompt_chunk(chunk)
@@ -684,6 +678,7 @@ class NotesBot:
                         title=chunking.is_title(chunk.text, start) or (said and not (about and (prompt or opening))),
                         asks=said and (prompt or (start, end) in opening),
                         view=answering.viewpoint(found.question, expanded),
+                        timely=rank in timely,
                     )
                 )
                 texts.append(text)
@@ -707,8 +702,9 @@ class NotesBot:
 
 
 def _in_time(found: _Retrieved) -> list[int]:
-    """The top passages (by place) whose text or breadcrumb names a year the question asks about, when some
-    but not all of them do; else none."""
+    """The top passages (by place) whose text or breadcrumb names the years the question asks about, when some
+    but not all of them do; else none. Their sentences gain a little: "why did they stay allies in 1954-57?"
+    wants the notes on 1954-57 before an essay's reasons for the alliance of 1950."""
     asked = dates.question_span(found.question)
     if asked is None:
         return []

@@ -215,6 +215,8 @@ def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() 
     assert viewpoint(made, "M (Mao) was increasingly convinced that K (Khrushchev) was not a real revolutionary") == -1
     assert viewpoint(made, "Mao thought so because K backed down over Taiwan") == 0
     assert viewpoint("In 1958, which issue made Mao sure of it?", "The Taiwan crisis convinced M (Mao)") == 1
+    assert viewpoint("What led to the split between Mao and Khrushchev?", "Mao believed K was weak") == 0
+    assert viewpoint("What did they think of Mao?", "For K - this demonstrated M's nature") == 0
     restated = Candidate(0, 0, 10, 1, 0.70, 0.2, view=-1)
     assert select([restated, Candidate(0, 11, 30, 1, 0.62, 0.2, view=1)])[0] != restated
 

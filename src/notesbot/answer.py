@@ -116,6 +116,8 @@ def viewpoint(question: str, sentence: str) -> int:
     if not asked:
         return 0
     holder = set(terms(asked.group(1)))
+    if not holder:  # "what led to the split", "what did they think": nobody named
+        return 0
     others = set(terms(question[asked.end() :])) - holder
     thinkers = [set(terms(name)) for found in THINKER.finditer(sentence) for name in found.groups() if name]
     if cause:  # the view is given: the answer says what brought it

@@ -14,6 +14,7 @@ from notesbot.answer import (
     compose,
     confidence,
     echo,
+    lacks_office,
     refers_back,
     select,
     type_match,
@@ -89,6 +90,10 @@ def test_an_answer_of_the_wrong_kind_is_a_refusal_however_similar() -> None:
     assert not compose("Who signed it?", [P0, P1], cands, SURE).abstained
     placed = [*cands, replace(cand(0, 40, 66, 0.85), fit=1.0)]  # a later sentence of the answer holds the place
     assert not compose("Where was it signed?", [P0, P1], placed, wrong_kind).abstained
+    assert compose("Who was the leader of the Soviet model?", [P0, P1], [cand(0, 4, 39, 0.9)], SURE).abstained
+    led = Passage("It was led by Khrushchev from 1956.", "notes.txt", 3, 3, None, 0.9)
+    by_him = [Candidate(0, 0, 35, 3, 0.9, 0.0)]
+    assert not compose("Who was the leader of the Soviet model?", [led], by_him, SURE).abstained
 
 
 def test_adjacent_sentences_of_one_line_read_as_one_span() -> None:
@@ -165,12 +170,19 @@ def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
 
 def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() -> None:
     president = "Who was the American president during the 1958 Taiwan crisis?"
-    assert type_match(president, ["K believed that M acted rashly over Taiwan"]) == 0.0
-    assert type_match(president, ["Eisenhower, the US President, sent the Seventh Fleet"]) == 1.0
+    assert lacks_office(president, ["K believed that M acted rashly over Taiwan"])
+    assert not lacks_office(president, ["Eisenhower, the US President, sent the Seventh Fleet"])
     leader = "who was the leader of the Kuomintang"
-    assert type_match(leader, ["The Soviets supported the Kuomintang"]) == 0.0
-    assert type_match(leader, ["All three moves directly antagonized the CCP"]) == 0.0
-    written = (  # notes name offices in many ways, and any of them will do
+    for no_office in (
+        "The Soviets supported the Kuomintang",
+        "All three moves directly antagonized the CCP",
+        "This led to M's deliberate humiliation of K",
+        "The Algerian war ran from 1954 to 1962",
+        "The FLN led the independence struggle",
+        "By 5 pm the talks had ended",
+    ):
+        assert lacks_office(leader, [no_office]), no_office
+    for office in (  # notes name offices in many ways, and any of them will do
         "The Kuomintang was led by Chiang Kai-shek",
         "Chiang Kai-shek headed the KMT",
         "the Kuomintang's chief, Chiang",
@@ -182,21 +194,21 @@ def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() 
         "Mussolini, Il Duce, marched on Rome",
         "John XXIII, the pontiff, opened the council",
         "Frederick the Great reigned in Prussia",
-        "Greenspan ran the Fed",
         "Hoover was the first director of the FBI",
         "Khrushchev, First Secretary of the CPSU",
         "FDR won the presidential election of 1932",
-    )
-    for answer in written:
-        assert type_match(leader, [answer]) == 1.0, answer
-    assert type_match("who was china's premier in 1958?", ["Zhou Enlai was Premier"]) == 1.0
-    assert type_match("Who was the prime minister of China?", ["Zhou Enlai was Premier of the PRC"]) == 1.0
+    ):
+        assert not lacks_office(leader, [office]), office
+    assert not lacks_office(leader, ["The KMT fought the CCP", "It was led by Chiang"])  # any sentence will do
+    assert not lacks_office("Who was the prime minister of China?", ["Zhou Enlai was Premier of the PRC"])
     # several holders, someone else than the holder, or a second question, may be answered without the word
-    assert type_match("Who were the Soviet leaders Mao dealt with?", ["Mao and Stalin forged the alliance"]) == 1.0
-    assert type_match("Who was the president's wife?", ["Eleanor Roosevelt, FDR's wife"]) == 1.0
-    assert type_match("Who was the Soviet leader in 1950, and who was in charge later?", ["Stalin"]) == 1.0
-    assert type_match("Who was the headmaster?", ["Mr Smith taught the school"]) == 1.0  # not an office listed
-    assert type_match("Who was the prime suspect?", ["The butler did it"]) == 1.0
+    assert not lacks_office("Who were the Soviet leaders Mao dealt with?", ["Mao and Stalin forged the alliance"])
+    assert not lacks_office("Who was the president's wife?", ["Eleanor Roosevelt, FDR's wife"])
+    assert not lacks_office("Who was the Soviet leader in 1950, and who was in charge later?", ["Stalin"])
+    assert not lacks_office("Who was the headmaster?", ["Mr Smith taught the school"])  # not an office listed
+    assert not lacks_office("Who was the prime suspect?", ["The butler did it"])
+    # the sentence naming the holder is not ranked down for lacking the office
+    assert type_match("Who was the Shah of Iran?", ["Mohammad Reza Pahlavi was restored to power"]) == 1.0
 
 
 def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() -> None:
@@ -217,6 +229,9 @@ def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() 
     assert viewpoint("In 1958, which issue made Mao sure of it?", "The Taiwan crisis convinced M (Mao)") == 1
     assert viewpoint("What led to the split between Mao and Khrushchev?", "Mao believed K was weak") == 0
     assert viewpoint("What did they think of Mao?", "For K - this demonstrated M's nature") == 0
+    assert viewpoint("What made President Kennedy decide it?", "U-2 photographs convinced Kennedy") == 1  # two words
+    assert viewpoint("What led Britain to enter the war?", "Britain feared German domination") == 0  # an act
+    assert viewpoint("What did Hitler think of Stalingrad?", "Stalingrad saw the destruction of an army") == 0
     restated = Candidate(0, 0, 10, 1, 0.70, 0.2, view=-1)
     assert select([restated, Candidate(0, 11, 30, 1, 0.62, 0.2, view=1)])[0] != restated
 

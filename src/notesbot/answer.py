@@ -75,16 +75,19 @@ def echo(question_terms: set[str], sentence_terms: frozenset[str]) -> float:
     return len(shared) / len(sentence_terms)
 
 
-# "what did A think of B", "how did A view B", "what made A believe ...": A holds the view asked about
+# "what did A think of B", "how did A view B", "what did President Kennedy make of ...": A holds the view asked
+# about (a name of up to three words)
+WHO_THINKS = r"((?:[\w'’-]+\s+){0,2}?[\w'’-]+)\s+(?:\w+ly\s+)?"
 VIEW_QUESTION = re.compile(
-    r"\b(?:did|does|do|had|made|make|makes)\s+([\w'’-]+)\s+(?:\w+ly\s+)?"
-    r"(?:think|view|see|feel|regard|believe|consider|perceive|take)\b",
+    rf"\b(?:did|does|do|had|make|makes|made)\s+{WHO_THINKS}"
+    r"(?:think|view|see|feel|regard|believe|consider|perceive|make of|take)\b",
     re.IGNORECASE,
 )
 HOLDER = r"([A-Z][\w'’-]*(?:\s*\([^)]*\))?)"  # a name, with its glossary expansion: "K (Khrushchev)"
 THOUGHT = (
     r"(?:(?:was|were|became|had been|is|are)\s+(?:\w+ly\s+)?convinced|(?:also\s+|had\s+|always\s+|now\s+|\w+ly\s+)?"
-    r"(?:believed|thought|felt|saw|viewed|considered|regarded|feared|suspected|perceived|distrusted|trusted))"
+    r"(?:believed|thought|felt|saw(?=[^.;]*\bas\b)|viewed|considered|regarded|feared|suspected|perceived|"
+    r"distrusted|trusted))"  # "saw this as a natural alliance", not "Stalingrad saw the destruction of ..."
 )
 # who holds a view in notes: "For K - this demonstrated ...", "K - believed that ...", "convinced Mao that ...",
 # "Mao's belief that ..."
@@ -94,10 +97,13 @@ THINKER = re.compile(
 )
 
 
-# "what made Mao decide ...", "which issue persuaded Mao ...": what brought someone to a view
+# what brought someone to a view: "what made Mao decide ...", "which issue made Mao more sure that ...", "what
+# persuaded Mao that ..." (not to an act: "what led Britain to enter the war" asks for motives, views among them)
 CAUSE_QUESTION = re.compile(
-    r"(?:^|,)\s*(?:what|which(?:\s+\w+){1,2})\s+(?:\w+ly\s+)?(?:made|led|persuaded|convinced|caused|pushed|drove)\s+"
-    r"([\w'’-]+)",
+    r"(?:^|,)\s*(?:what|which(?:\s+\w+){1,2})\s+(?:\w+ly\s+)?(?:(?:made|led|caused|pushed|drove)\s+"
+    rf"{WHO_THINKS}(?:to\s+)?(?:(?:even|more|so|very|quite)\s+)*(?:decide|think|believe|conclude|feel|doubt|"
+    r"suspect|realise|realize|fear|distrust|see|sure|certain|convinced)\b|(?:persuaded|convinced)\s+"
+    rf"{WHO_THINKS}that\b)",
     re.IGNORECASE,
 )
 # ... in notes: "Differences over Taiwan further convinced Mao that ..."
@@ -115,7 +121,7 @@ def viewpoint(question: str, sentence: str) -> int:
     asked = cause or VIEW_QUESTION.search(question)
     if not asked:
         return 0
-    holder = set(terms(asked.group(1)))
+    holder = set(terms(next(name for name in asked.groups() if name)))
     if not holder:  # "what led to the split", "what did they think": nobody named
         return 0
     others = set(terms(question[asked.end() :])) - holder
@@ -172,23 +178,35 @@ WHERE = re.compile(
 )
 # "who was the American president ...", "who was China's premier": one holder of an office, whom an answer names
 # with a word of office. Notes name offices in many ways ("Chiang headed the KMT", "Eisenhower (US Pres.)", "Fed
-# Chair", "was crowned", "ran the Bank"), so any of them will do; an answer with none names nobody's office.
+# Chair", "was crowned", "led by Gapon"), so any of them will do; an answer with none names nobody's office.
+# Common verbs ("This led to", "the war ran from 1954") are no words of office.
 OFFICES = (
     "leader president premier minister head chairman chair chief ruler king queen emperor empress tsar czar "
     "kaiser shah sultan pope monarch commander minister governor mayor chancellor dictator secretary"
 )
 OFFICE_WORDS = frozenset(
     terms(
-        f"{OFFICES} led lead leads leading leadership presidency presidential presided pres pm premiership headed "
-        "chaired ruled rule rules ruling reign reigned throne crowned tsarina pontiff papacy commanded command "
-        "commanding ministry governed govern dictatorship duce fuhrer ran run runs running director"
+        f"{OFFICES} leadership presidency presidential presided premiership headed chaired reign reigned throne "
+        "crowned tsarina pontiff papacy ministry dictatorship duce fuhrer director"
     )
 )  # not "directed": its stem is that of "directly"
+OFFICE_PHRASES = re.compile(r"\b(?:led|headed|run|ruled|governed|commanded) by\b|\bPM\b|\bPres\b")
 ROLE = re.compile(
     r"^\s*who\s+(?:was|is|were|are|became|had been)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s\s+)?(?:[\w-]+\s+)?"
     rf"(?:{'|'.join(OFFICES.split())})(?![\w'’])",  # one holder ("who were the leaders" asks for several), no
     re.IGNORECASE,  # possessive ("who was the president's wife" asks for someone else)
 )
+
+
+def lacks_office(question: str, sentences: list[str]) -> bool:
+    """Whether a "who was the <office>" question (one holder, one question) has an answer of ``sentences``
+    with no word of office: then it names somebody, but not as the holder. The sentences are not ranked by
+    it, since notes often name the office in one sentence and the person in the next."""
+    if not ROLE.search(question) or TWO_QUESTIONS.search(question):
+        return False
+    return not any(OFFICE_PHRASES.search(s) or not OFFICE_WORDS.isdisjoint(terms(s)) for s in sentences)
+
+
 # a place: a name after a preposition of place ("in Moscow", "to Beijing"), or a thing after one that only
 # places ("at the swimming pool", "in the cytoplasm"; not "to the extent"); "at the time", "in favour" are not places
 PLACED = re.compile(
@@ -278,8 +296,8 @@ POUNDS = re.compile(
 
 @dataclass(frozen=True)
 class Expected:
-    """What a question's answer must hold: a date, a duration, a place, an office, or a count (of ``focus``
-    terms, when named)."""
+    """What a question's answer must hold: a date, a duration, a place, or a count (of ``focus`` terms, when
+    named)."""
 
     kind: str
     focus: frozenset[str] = frozenset()  # what a count counts
@@ -287,8 +305,6 @@ class Expected:
     asked: frozenset[str] = frozenset()  # for a place, the question's terms: a place the question names is no answer
 
     def found_in(self, sentence: str) -> bool:
-        if self.kind == "office":
-            return not OFFICE_WORDS.isdisjoint(terms(sentence))
         if self.kind == "date":
             return bool(DATE.search(sentence))
         if self.kind == "duration":
@@ -330,16 +346,14 @@ class Expected:
 
 @lru_cache(maxsize=64)  # asked once for each sentence scored
 def expected(question: str) -> Expected | None:
-    """What a "when", "how long", "where", "who was the <office>" or "how many/much X" question needs in its
-    answer; None for other questions."""
+    """What a "when", "how long", "where" or "how many/much X" question needs in its answer; None for other
+    questions."""
     if WHEN.search(question):
         return Expected("date")
     if HOW_LONG.search(question):
         return Expected("duration")
     if WHERE.search(question):
         return Expected("place", asked=frozenset(terms(question)))
-    if ROLE.search(question) and not TWO_QUESTIONS.search(question):
-        return Expected("office")
     match = HOW_MANY.search(question)
     if match:
         named = EXPANSION.sub("", question[match.end() :]).split()[:FOCUS_WORDS]
@@ -349,8 +363,7 @@ def expected(question: str) -> Expected | None:
 
 
 def type_match(question: str, sentences: list[str]) -> float:
-    """1 when a "when", "how long", "where", "who was the <office>" or "how many" question finds a date, duration,
-    place, office or count among
+    """1 when a "when", "how long", "where" or "how many" question finds a date, duration, place or count among
     ``sentences`` (or asks for none), else 0: an answer of the wrong kind suggests the notes do not hold it."""
     wanted = expected(question)
     if wanted is None:
@@ -648,7 +661,8 @@ def compose(
     chosen = with_consequence(question, passages, candidates, chosen)
     chosen = with_claim(passages, candidates, with_continuation(passages, candidates, chosen))
     chosen = with_detail(question, passages, candidates, chosen)
-    if not signals.type_match and not any(c.fit for c in chosen) and not TWO_QUESTIONS.search(question):
+    wrong_kind = not signals.type_match and not any(c.fit for c in chosen) and not TWO_QUESTIONS.search(question)
+    if wrong_kind or lacks_office(question, [passages[c.passage].text[c.start : c.end] for c in chosen]):
         sure = min(sure, DEFAULT_WRONG_KIND_CAP)  # "when" answered without a date answers something else
     if not chosen or sure < abstain_below:
         return Answer(question, None, True, passages, [], sure, signals=signals.to_dict())
@@ -703,6 +717,7 @@ __all__ = [
     "compose",
     "confidence",
     "echo",
+    "lacks_office",
     "refers_back",
     "select",
     "type_match",

@@ -34,7 +34,7 @@ SHORT = re.compile(
     re.IGNORECASE,
 )
 SPAN_SLACK = 5  # a passage naming a stretch of years this much longer than the one asked about is not about it
-BOUND_REACH = 10  # "by 1958", "after 1979": the years asked about, for in_time
+BOUND_REACH = 10  # "by 1958", "up to 1957": the years asked about, for in_time
 SHORT_WINDOW = 25  # a two-digit year counts only this near the question's years (not "6 of 20." as 1920)
 DECADE_PARTS = {"early": (0, 4), "mid": (3, 7), "late": (5, 9), None: (0, 9)}
 
@@ -111,12 +111,13 @@ def _short_years(text: str, near: Span) -> list[Span]:
 
 def in_time(asked: Span, text: str) -> bool:
     """True when ``text`` names a year, or a stretch of years no more than SPAN_SLACK longer than the ``asked``
-    span, that meets it ("1954-57" for 1956, not "The Cold War 1945-62" for 1961). An open span is read as the
-    BOUND_REACH years beside its bound ("up to 1957": 1947-57; "after 1979": not "Smith (2004)")."""
+    span, that meets it ("1954-57" for 1956, not "The Cold War 1945-62" for 1961). A span open to the past is
+    read as the BOUND_REACH years up to its bound ("up to 1957": 1947-57); one open to the present ("since
+    1949", "after 1979") runs over too much to tell a time by."""
+    if asked.last == OPEN:
+        return False
     if asked.first == -OPEN:
         asked = Span(asked.last - BOUND_REACH, asked.last)
-    elif asked.last == OPEN:
-        asked = Span(asked.first, asked.first + BOUND_REACH)
     width = asked.last - asked.first + SPAN_SLACK
     return any(s.overlaps(asked) and s.last - s.first <= width for s in spans_in(text, asked))
 

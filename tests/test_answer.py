@@ -111,6 +111,8 @@ def test_confidence_is_monotone_in_similarity() -> None:
 def test_type_match() -> None:
     assert type_match("When did Stalin die?", ["Following Stalin's death relations improved"]) == 0.0
     assert type_match("When did K propose it?", ["July 1958 - K proposed joint control"]) == 1.0
+    took_over = "When Khrushchev took over, what did he promise China?"  # a time clause, then a "what" question
+    assert type_match(took_over, ["Khrushchev- new leader- agreed to more economic aid"]) == 1.0
     assert type_match("how many died?", ["Many people suffered"]) == 0.0
     assert type_match("how many armies?", ["it united 2 powerful armies"]) == 1.0
     assert type_match("how much money did the US give Japan?", ["sending $1 billion of aid to Japan"]) == 1.0

@@ -158,8 +158,12 @@ def answer_cards(candidates: list[Candidate], texts: list[str]) -> list[Candidat
     return out
 
 
+# "when did ...", "in what year ..."; not a question opening with a time clause ("When Khrushchev took over,
+# what did he promise China?")
 WHEN = re.compile(
-    r"^\s*when\b|\b(what|which) (year|date|month|day|decade)(?![\w-])|\b(exact|precise) date\b", re.IGNORECASE
+    r"^\s*when\b(?![^?]*,\s*(?:what|why|how|who|whom|which|where|did|does|do|was|were|is|are|had|has|can|could|"
+    r"would)\b)|\b(what|which) (year|date|month|day|decade)(?![\w-])|\b(exact|precise) date\b",
+    re.IGNORECASE,
 )
 # "how many X", "how much X" (but not "how much did ...", which asks for a degree), "what amount of X"
 HOW_MANY = re.compile(

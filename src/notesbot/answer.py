@@ -110,6 +110,21 @@ CAUSE_QUESTION = re.compile(
 CAUSED = re.compile(rf"\b(?:convinced|persuaded|led|made|drove|pushed|confirmed)\s+{HOLDER}")
 
 
+@lru_cache(maxsize=64)  # asked once for each sentence scored
+def _view_asked(question: str) -> tuple[bool, frozenset[str], frozenset[str]] | None:
+    """For a question about a view: whether it asks what brought the view, the terms of the view's holder, and
+    the terms after (the others it names); None for other questions, and when the holder is nobody named
+    ("what led to the split", "what did they think")."""
+    cause = CAUSE_QUESTION.search(question)
+    asked = cause or VIEW_QUESTION.search(question)
+    if not asked:
+        return None
+    holder = frozenset(terms(next(name for name in asked.groups() if name)))
+    if not holder:
+        return None
+    return cause is not None, holder, frozenset(terms(question[asked.end() :])) - holder
+
+
 def viewpoint(question: str, sentence: str) -> int:
     """For a question about what someone thought ("How did Khrushchev view Mao's behaviour?"), 1 when the
     sentence gives that person's view ("K (Khrushchev) - believed that M acted rashly"), -1 when it gives the
@@ -117,14 +132,10 @@ def viewpoint(question: str, sentence: str) -> int:
     Mao thought of K), else 0. Asked what brought the view ("What made Mao decide ..."), 1 goes to a sentence
     naming a cause ("Differences over Taiwan convinced Mao that ...") and -1 to one that only restates the view.
     Names are read with their glossary expansions, so the sentence should be expanded."""
-    cause = CAUSE_QUESTION.search(question)
-    asked = cause or VIEW_QUESTION.search(question)
-    if not asked:
+    asked = _view_asked(question)
+    if asked is None:
         return 0
-    holder = set(terms(next(name for name in asked.groups() if name)))
-    if not holder:  # "what led to the split", "what did they think": nobody named
-        return 0
-    others = set(terms(question[asked.end() :])) - holder
+    cause, holder, others = asked
     thinkers = [set(terms(name)) for found in THINKER.finditer(sentence) for name in found.groups() if name]
     if cause:  # the view is given: the answer says what brought it
         brought = [set(terms(found.group(1))) for found in CAUSED.finditer(sentence)]
@@ -186,7 +197,7 @@ WHERE = re.compile(
 # Common verbs ("This led to", "the war ran from 1954") are no words of office.
 OFFICES = (
     "leader president premier minister head chairman chair chief ruler king queen emperor empress tsar czar "
-    "kaiser shah sultan pope monarch commander minister governor mayor chancellor dictator secretary"
+    "kaiser shah sultan pope monarch commander governor mayor chancellor dictator secretary"
 )
 OFFICE_WORDS = frozenset(
     terms(

@@ -709,7 +709,7 @@ def _in_time(found: _Retrieved) -> list[int]:
     if asked is None:
         return []
     head = range(found.answer_depth)
-    texts = [f"{found.index.chunks[found.chunks[i]].embed_text} {found.passages[i].text}" for i in head]
+    texts = [found.index.chunks[found.chunks[i]].embed_text for i in head]  # breadcrumb and text
     timed = [i for i, text in zip(head, texts) if dates.in_time(asked, text)]
     return timed if len(timed) < len(texts) else []
 

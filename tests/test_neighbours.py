@@ -101,6 +101,25 @@ def test_join_reaches_three_places_down() -> None:
     assert [(p.start_line, p.end_line) for p in out] == [(3, 4), (6, 7), (1, 1)]
 
 
+TITLED = (
+    "# Europe 1900-1945\n"
+    "## Germany\n"
+    "The Kaiser abdicated in November 1918 as the army gave up.\n"
+    "## Italy\n"
+    "Mussolini marched on Rome in 1922 and took power.\n"
+)
+
+
+def test_under_a_title_only_the_same_section_joins() -> None:
+    chunks = chunk_document(Document("europe.md", TITLED, "0"), 60)
+    germany, italy = (next(c for c in chunks if c.text.startswith(word)) for word in ("The Kaiser", "## Italy"))
+    assert joinable(germany, italy, 700)  # one top-level heading: the title
+    assert not joinable(germany, italy, 700, frozenset({"europe.md"}))  # under it, two sections
+    assert joinable(germany, italy, 700, frozenset({"other.md"}))
+    parts = [line for line in chunks if line.heading and line.heading.endswith("Germany")]
+    assert all(joinable(a, b, 700, frozenset({"europe.md"})) for a, b in zip(parts, parts[1:]))
+
+
 def test_highlights_and_sentences_move_with_their_text() -> None:
     lines = _by_line(_chunks())
     first, second = lines[3], lines[4]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from notesbot import NotesBot, Settings, late, pipeline, retrieval
+from notesbot import NotesBot, Settings, late, neighbours, pipeline, retrieval
 from notesbot.chunking import is_prompt_chunk
 from notesbot.dates import Span, out_of_time
 from notesbot.retrieval import Hit
@@ -202,3 +202,28 @@ def test_top_passages_naming_the_years_asked_about_come_first(tmp_path: Path, fa
     assert bot.search(asked, k=3)[0].source == "c.txt"
     untimed = bot._retrieve("why did the allies stay together?", 3, "hybrid", None, need_vector=True)
     assert pipeline._in_time(untimed) == []
+
+
+def test_a_note_with_one_top_level_heading_has_it_for_a_title(tmp_path: Path, fake: FakeEmbedder) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    germany = (
+        "The Kaiser abdicated in 1918 as the army gave up and the sailors mutinied at Kiel. " * 3
+        + "A republic was declared in Berlin."
+    )
+    italy = (
+        "Mussolini took power in 1922 after the March on Rome, and the king gave way to him. " * 3
+        + "His blackshirts held the streets."
+    )
+    (notes / "europe.md").write_text(
+        f"# Europe 1900-1945\n## Germany\n{germany}\n## Italy\n{italy}\n", encoding="utf-8"
+    )
+    (notes / "outline.txt").write_text("1 Causes\n1.1 Alliances\n2 Outbreak\n2.1 Sarajevo\n", encoding="utf-8")
+    (notes / "essay.txt").write_text("An essay with no headings at all.\n", encoding="utf-8")
+    bot = NotesBot(notes, tmp_path / "idx", embedder=fake)
+    assert bot._titled(bot.ensure_index()) == frozenset({"europe.md"})
+    chunks = [c for c in bot.ensure_index().chunks if c.source == "europe.md"]
+    assert len(chunks) == 2 and neighbours.joinable(chunks[0], chunks[1], 700)  # they would join, but for the title
+    passages = bot.search("Germany Italy Kaiser Mussolini", k=5)
+    assert not any(p.source == "europe.md" and p.start_line <= 3 and p.end_line >= 5 for p in passages)
+    assert {p.start_line for p in passages if p.source == "europe.md"} == {1, 4}

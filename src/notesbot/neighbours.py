@@ -10,17 +10,19 @@ from .types import Answer, Chunk, Passage, Sentence
 Place = tuple[int, int]  # where an old passage's text is after joining: the new passage's rank, its offset there
 
 
-def joinable(first: Chunk, second: Chunk, limit: int) -> bool:
+def joinable(first: Chunk, second: Chunk, limit: int, titled: frozenset[str] = frozenset()) -> bool:
     """Whether ``second`` follows ``first`` in the same file with only line breaks between them (at most one
     blank line: nothing of the notes is left out), under the same top-level heading, and the two together
-    stay within ``limit`` characters."""
+    stay within ``limit`` characters. In a file of ``titled``, whose one top-level heading is its title
+    ("# Europe 1900-1945" above every "## ..."), the heading below the title must be the same."""
     gap = second.start - first.end
     lines = second.start_line - first.end_line
+    depth = 2 if first.source in titled else 1
     return (
         first.source == second.source
         and 1 <= lines <= 2
         and gap == lines
-        and _labels(first.heading)[:1] == _labels(second.heading)[:1]
+        and _labels(first.heading)[:depth] == _labels(second.heading)[:depth]
         and len(first.text) + gap + len(second.text) <= limit
     )
 
@@ -43,7 +45,11 @@ def joined(first: Chunk, second: Chunk) -> Chunk:
 
 
 def join(
-    passages: list[Passage], chunks: list[Chunk], limit: int, reach: int = DEFAULT_NEIGHBOUR_REACH
+    passages: list[Passage],
+    chunks: list[Chunk],
+    limit: int,
+    reach: int = DEFAULT_NEIGHBOUR_REACH,
+    titled: frozenset[str] = frozenset(),
 ) -> tuple[list[Passage], list[Place]]:
     """``passages`` (``chunks[i]`` the span of ``passages[i]``) with each one that neighbours a passage ranked
     at most ``reach`` places above it joined into that one, and where each old passage now is. A joined
@@ -52,7 +58,7 @@ def join(
     members = [[i] for i in range(len(passages))]  # the old passages each new one holds
     i = 0
     while i < len(spans):
-        pair = next(filter(None, (_ordered(spans, i, j, limit) for j in range(i + 1, i + 1 + reach))), None)
+        pair = next(filter(None, (_ordered(spans, i, j, limit, titled) for j in range(i + 1, i + 1 + reach))), None)
         if pair is None:
             i += 1
             continue
@@ -70,24 +76,26 @@ def join(
     return out, places
 
 
-def shown(chunks: list[Chunk], limit: int, reach: int = DEFAULT_NEIGHBOUR_REACH) -> int:
+def shown(chunks: list[Chunk], limit: int, titled: frozenset[str] = frozenset()) -> int:
     """How many passages the ranked ``chunks`` make once joined."""
-    return len(join([Passage.from_chunk(c, 0.0) for c in chunks], chunks, limit, reach)[0])
+    return len(join([Passage.from_chunk(c, 0.0) for c in chunks], chunks, limit, titled=titled)[0])
 
 
-def join_answer(answer: Answer, chunks: list[Chunk], limit: int, k: int) -> Answer:
+def join_answer(
+    answer: Answer, chunks: list[Chunk], limit: int, k: int, titled: frozenset[str] = frozenset()
+) -> Answer:
     """``answer`` with its passages joined (``join``) and cut to ``k``, its sentences pointing into them."""
-    passages, places = join(answer.passages, chunks, limit)
+    passages, places = join(answer.passages, chunks, limit, titled=titled)
     sentences = [_moved(s, places[s.passage]) for s in answer.sentences]
     return replace(answer, passages=passages[:k], sentences=sentences)
 
 
-def _ordered(spans: list[Chunk], i: int, j: int, limit: int) -> tuple[int, int] | None:
+def _ordered(spans: list[Chunk], i: int, j: int, limit: int, titled: frozenset[str]) -> tuple[int, int] | None:
     """``i`` and ``j`` in the order of the file when their spans can be joined, else None."""
     if j >= len(spans):
         return None
     first, second = (i, j) if spans[i].start < spans[j].start else (j, i)
-    return (first, second) if joinable(spans[first], spans[second], limit) else None
+    return (first, second) if joinable(spans[first], spans[second], limit, titled) else None
 
 
 def _passage(span: Chunk, parts: list[Passage], shifts: list[int]) -> Passage:

@@ -132,7 +132,7 @@ class NotesBot:
         self._query_encoder: Embedder | None = None
         self._index: Index | None = None
         self._words: frozenset[str] | None = None  # the model's whole words, loaded on the first misspelling
-        self._names: tuple[Index, dict[str, str]] | None = None  # each note's name (``_note_names``) for an index
+        self._titles: tuple[Index, dict[str, str | None]] | None = None  # each note's title (``_note_titles``)
         self.last_report: BuildReport | None = None
 
     # -- models -------------------------------------------------------------------------
@@ -449,7 +449,9 @@ class NotesBot:
     ) -> list[Passage]:
         """The top ``k`` passages for ``question`` under ``mode``, best first (no answer composed)."""
         found = self._retrieve(question, k, mode, sources, need_vector=False)
-        passages, _ = neighbours.join(found.passages, self._spans(found), self.settings.passage_chars)
+        passages, _ = neighbours.join(
+            found.passages, self._spans(found), self.settings.passage_chars, titled=self._titled(found.index)
+        )
         return passages[: found.k]
 
     def ask(
@@ -484,21 +486,34 @@ class NotesBot:
         candidates, signals = found.evidence or self._evidence(found)
         result = answering.compose(asked, found.passages, candidates, signals, self.settings.abstain_below)
         result = replace(result, question=cleaned)
-        result = neighbours.join_answer(result, self._spans(found), self.settings.passage_chars, found.k)
+        titled = self._titled(found.index)
+        result = neighbours.join_answer(result, self._spans(found), self.settings.passage_chars, found.k, titled)
         result.notices.extend(notices + [f'read "{old}" as "{new}"' for old, new in found.respelt])
         return result
 
     def _note_names(self, sources: list[str] | None) -> dict[str, str]:
         """Each note (of ``sources``, when given) -> its name as a question may give it: its file name, and its
-        title, the heading above all of it ("# Cellular Respiration — Lecture 7"), when it has one."""
-        idx = self.ensure_index()
-        if self._names is None or self._names[0] is not idx:  # read once for each index loaded
+        title (``_note_titles``), when it has one."""
+        titles = self._note_titles(self.ensure_index())
+        return {
+            source: overview.name(source, title)
+            for source, title in sorted(titles.items())
+            if not sources or source in sources
+        }
+
+    def _note_titles(self, idx: Index) -> dict[str, str | None]:
+        """Each note of ``idx`` -> its title, the one top-level heading above all of it ("# Cellular Respiration
+        — Lecture 7"), or None. Read once for each index loaded."""
+        if self._titles is None or self._titles[0] is not idx:
             tops: dict[str, set[str | None]] = {}
             for chunk in idx.chunks:
                 tops.setdefault(chunk.source, set()).add(chunk.heading.split(" > ")[0] if chunk.heading else None)
-            titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
-            self._names = (idx, {source: overview.name(source, title) for source, title in sorted(titles.items())})
-        return {source: name for source, name in self._names[1].items() if not sources or source in sources}
+            self._titles = (idx, {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()})
+        return self._titles[1]
+
+    def _titled(self, idx: Index) -> frozenset[str]:
+        """The notes of ``idx`` with a title: their passages join within a section under it (neighbours)."""
+        return frozenset(source for source, title in self._note_titles(idx).items() if title is not None)
 
     def _overview(self, question: str, notes: list[str], k: int, notices: list[str]) -> Answer | None:
         """The answer to a question about whole notes: each note's headings, or the opening (or close) of its
@@ -563,7 +578,8 @@ class NotesBot:
             passages = [Passage.from_chunk(idx.chunks[h.chunk], h.score) for h in hits]
             found = _Retrieved(idx, expanded, query, [h.chunk for h in hits], passages, respelt, k=k)
             found = self._answer_first(found) if mode != "bm25" and self.settings.answer_first else found
-            if len(hits) < depth or neighbours.shown(self._spans(found), self.settings.passage_chars) >= k:
+            shown = neighbours.shown(self._spans(found), self.settings.passage_chars, self._titled(idx))
+            if len(hits) < depth or shown >= k:
                 return found
             depth *= 2
 

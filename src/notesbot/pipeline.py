@@ -111,6 +111,17 @@ class _Retrieved:
         return min(DEFAULT_ANSWER_PASSAGES, self.k, len(self.chunks))
 
 
+@dataclass(frozen=True)
+class _Notes:
+    """What the titles of an index's notes give (a title: the one top-level heading above all of a note, "#
+    Cellular Respiration — Lecture 7"): the notes that have one, and each note's name as a question may give it,
+    its path's words and its title (``overview.name``)."""
+
+    index: Index
+    titled: frozenset[str]
+    names: dict[str, str]
+
+
 class NotesBot:
     """Ask questions of a folder of notes: ``NotesBot(corpus="corpus").ask("...")``."""
 
@@ -132,7 +143,7 @@ class NotesBot:
         self._query_encoder: Embedder | None = None
         self._index: Index | None = None
         self._words: frozenset[str] | None = None  # the model's whole words, loaded on the first misspelling
-        self._titles: tuple[Index, dict[str, str | None]] | None = None  # each note's title (``_note_titles``)
+        self._titles: _Notes | None = None  # what the notes' titles give, for the index loaded (``_notes``)
         self.last_report: BuildReport | None = None
 
     # -- models -------------------------------------------------------------------------
@@ -493,27 +504,27 @@ class NotesBot:
 
     def _note_names(self, sources: list[str] | None) -> dict[str, str]:
         """Each note (of ``sources``, when given) -> its name as a question may give it: its file name, and its
-        title (``_note_titles``), when it has one."""
-        titles = self._note_titles(self.ensure_index())
-        return {
-            source: overview.name(source, title)
-            for source, title in sorted(titles.items())
-            if not sources or source in sources
-        }
-
-    def _note_titles(self, idx: Index) -> dict[str, str | None]:
-        """Each note of ``idx`` -> its title, the one top-level heading above all of it ("# Cellular Respiration
-        — Lecture 7"), or None. Read once for each index loaded."""
-        if self._titles is None or self._titles[0] is not idx:
-            tops: dict[str, set[str | None]] = {}
-            for chunk in idx.chunks:
-                tops.setdefault(chunk.source, set()).add(chunk.heading.split(" > ")[0] if chunk.heading else None)
-            self._titles = (idx, {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()})
-        return self._titles[1]
+        title (``_notes``), when it has one."""
+        names = self._notes(self.ensure_index()).names
+        return {source: name for source, name in names.items() if not sources or source in sources}
 
     def _titled(self, idx: Index) -> frozenset[str]:
         """The notes of ``idx`` with a title: their passages join within a section under it (neighbours)."""
-        return frozenset(source for source, title in self._note_titles(idx).items() if title is not None)
+        return self._notes(idx).titled
+
+    def _notes(self, idx: Index) -> _Notes:
+        """The titles of the notes of ``idx``, and what depends on them; read once for each index loaded."""
+        if self._titles is None or self._titles.index is not idx:
+            tops: dict[str, set[str | None]] = {}
+            for chunk in idx.chunks:
+                tops.setdefault(chunk.source, set()).add(chunk.heading.split(" > ")[0] if chunk.heading else None)
+            titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
+            self._titles = _Notes(
+                idx,
+                frozenset(source for source, title in titles.items() if title is not None),
+                {source: overview.name(source, title) for source, title in sorted(titles.items())},
+            )
+        return self._titles
 
     def _overview(self, question: str, notes: list[str], k: int, notices: list[str]) -> Answer | None:
         """The answer to a question about whole notes: each note's headings, or the opening (or close) of its

@@ -234,6 +234,10 @@ def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() 
     assert viewpoint("What made President Kennedy decide it?", "U-2 photographs convinced Kennedy") == 1  # two words
     assert viewpoint("What led Britain to enter the war?", "Britain feared German domination") == 0  # an act
     assert viewpoint("What did Hitler think of Stalingrad?", "Stalingrad saw the destruction of an army") == 0
+    hamlet = "What does Hamlet think of Claudius?"  # literature notes give views in the present tense
+    assert viewpoint(hamlet, "Hamlet sees Claudius as a satyr beside his father") == 1
+    assert viewpoint(hamlet, "Claudius fears that Hamlet knows the truth") == -1
+    assert viewpoint(hamlet, "Hamlet sees the ghost on the battlements") == 0
     restated = Candidate(0, 0, 10, 1, 0.70, 0.2, view=-1)
     assert select([restated, Candidate(0, 11, 30, 1, 0.62, 0.2, view=1)])[0] != restated
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notesbot.dates import OPEN, Span, in_time, out_of_time, question_span, spans_in
+from notesbot.dates import OPEN, Span, century_of, in_time, out_of_time, question_span, spans_in
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,39 @@ def test_question_spans(question: str, span: tuple[int, int]) -> None:
 @pytest.mark.parametrize("question", ["why did Mao launch TGLF?", "who had 2 visits?", "done in 10 minutes", "in 58"])
 def test_questions_without_a_full_year_have_no_span(question: str) -> None:
     assert question_span(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("why did relations get worse in the late 50s?", (1955, 1959)),
+        ("what role did china play in the mid 50s", (1953, 1957)),
+        ("what happened in the 50s", (1950, 1959)),
+        ("what did K offer in '58?", (1958, 1958)),
+        ("what happened in 58", (1958, 1958)),
+        ("why was 54-57 significant", (1954, 1957)),
+        ("from 54 to 57, were they allies?", (1954, 1957)),
+        ("in 1950, and by the late 50s", (1950, 1959)),
+    ],
+)
+def test_a_question_may_write_years_short_when_the_notes_century_is_known(
+    question: str, span: tuple[int, int]
+) -> None:
+    assert question_span(question, century=1900) == Span(*span)
+    assert question_span(question.replace("1950", "")) != Span(*span), "without the century, short years are not read"
+
+
+@pytest.mark.parametrize(
+    "question", ["patients in their 50s", "scored 30-40% on it", "his 2nd visit", "chapters 54-57-60", "in 10 minutes"]
+)
+def test_numbers_that_are_not_short_years_give_no_span(question: str) -> None:
+    assert question_span(question, century=1900) is None
+
+
+def test_the_century_is_the_one_most_of_the_notes_years_fall_in() -> None:
+    assert century_of(["1954-57 significant", "In 1950, Mao", "the 2 powers"]) == 1900
+    assert century_of(["In 1914 war began", "since 2008 and 2010", "by 2012"]) == 2000
+    assert century_of(["no years here", "the 2 powers; 45 of 58 votes"]) is None
 
 
 def test_short_years_are_read_in_the_given_century_only_where_notes_write_them() -> None:

@@ -87,7 +87,8 @@ HOLDER = r"([A-Z][\w'’-]*(?:\s*\([^)]*\))?)"  # a name, with its glossary expa
 THOUGHT = (
     r"(?:(?:was|were|became|had been|is|are)\s+(?:\w+ly\s+)?convinced|(?:also\s+|had\s+|always\s+|now\s+|\w+ly\s+)?"
     r"(?:believed|thought|felt|saw(?=[^.;]*\bas\b)|viewed|considered|regarded|feared|suspected|perceived|"
-    r"distrusted|trusted))"  # "saw this as a natural alliance", not "Stalingrad saw the destruction of ..."
+    r"distrusted|trusted|believes|thinks|feels|sees(?=[^.;]*\bas\b)|views|considers|regards|fears|suspects|"
+    r"perceives|distrusts|trusts))"  # "saw this as a natural alliance", not "Stalingrad saw the destruction of ..."
 )
 # who holds a view in notes: "For K - this demonstrated ...", "K - believed that ...", "convinced Mao that ...",
 # "Mao's belief that ..."

@@ -732,11 +732,11 @@ def _in_time(found: _Retrieved) -> list[int]:
     """The top passages (by place) whose text or breadcrumb names the years the question asks about, when some
     but not all of them do; else none. Their sentences gain a little: "why did they stay allies in 1954-57?"
     wants the notes on 1954-57 before an essay's reasons for the alliance of 1950."""
-    asked = dates.question_span(found.question)
-    if asked is None:
-        return []
     head = range(found.answer_depth)
     texts = [found.index.chunks[found.chunks[i]].embed_text for i in head]  # breadcrumb and text
+    asked = dates.question_span(found.question, dates.century_of(texts))
+    if asked is None:
+        return []
     timed = [i for i, text in zip(head, texts) if dates.in_time(asked, text)]
     return timed if len(timed) < len(texts) else []
 

@@ -170,8 +170,10 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     if about_asking(question):  # the prompts are what is asked about, and so are assignments atop an essay
         first = [p or bool(opening_prompt(index.chunks[h.chunk])) for h, p in zip(hits, prompts)]
         return [h for h, f in zip(hits, first) if f] + [h for h, f in zip(hits, first) if not f]
-    asked = dates.question_span(question)
-    named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
+    texts = [index.chunks[h.chunk].embed_text for h in hits]
+    century = dates.century_of(texts) if any(ch.isdigit() for ch in question) else None  # for "the late 50s"
+    asked = dates.question_span(question, century)
+    named = [dates.spans_in(text, asked) if asked else [] for text in texts]
     fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
     timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
     late = [p or (timed and bool(spans) and not fit) for p, spans, fit in zip(prompts, named, fits)]

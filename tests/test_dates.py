@@ -50,9 +50,7 @@ def test_questions_without_a_full_year_have_no_span(question: str) -> None:
         ("in 1950, and by the late 50s", (1950, 1959)),
     ],
 )
-def test_a_question_may_write_years_short_when_the_notes_century_is_known(
-    question: str, span: tuple[int, int]
-) -> None:
+def test_a_question_may_write_years_short_when_the_notes_century_is_known(question: str, span: tuple[int, int]) -> None:
     assert question_span(question, century=1900) == Span(*span)
     assert question_span(question.replace("1950", "")) != Span(*span), "without the century, short years are not read"
 

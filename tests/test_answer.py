@@ -238,6 +238,10 @@ def test_a_question_about_someones_view_prefers_their_view_to_the_other_sides() 
     assert viewpoint(hamlet, "Hamlet sees Claudius as a satyr beside his father") == 1
     assert viewpoint(hamlet, "Claudius fears that Hamlet knows the truth") == -1
     assert viewpoint(hamlet, "Hamlet sees the ghost on the battlements") == 0
+    assert viewpoint(hamlet, "Hamlet sees the ghost just as Horatio described") == 0
+    bernanke = "What did Bernanke think of deflation?"
+    for noun in ("Deflation fears drove Bernanke to cut rates", "Standard Oil trusts controlled refining"):
+        assert viewpoint(bernanke, noun) == 0, noun
     restated = Candidate(0, 0, 10, 1, 0.70, 0.2, view=-1)
     assert select([restated, Candidate(0, 11, 30, 1, 0.62, 0.2, view=1)])[0] != restated
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from notesbot.dates import OPEN, Span, century_of, in_time, out_of_time, question_span, spans_in
+from notesbot.dates import (
+    OPEN,
+    Span,
+    expand_short,
+    in_time,
+    out_of_time,
+    question_span,
+    reference_year,
+    spans_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,30 +51,54 @@ def test_questions_without_a_full_year_have_no_span(question: str) -> None:
     [
         ("why did relations get worse in the late 50s?", (1955, 1959)),
         ("what role did china play in the mid 50s", (1953, 1957)),
-        ("what happened in the 50s", (1950, 1959)),
+        ("what happened in the 50s and 60s?", (1950, 1969)),
         ("what did K offer in '58?", (1958, 1958)),
-        ("what happened in 58", (1958, 1958)),
-        ("why was 54-57 significant", (1954, 1957)),
+        ("what happened in 58?", (1958, 1958)),
+        ("what did K think in Jan 59?", (1959, 1959)),
+        ("were they allies in 54-57?", (1954, 1957)),
         ("from 54 to 57, were they allies?", (1954, 1957)),
+        ("between 54 and 57", (1954, 1957)),
+        ("were they still allies by 58?", (-OPEN, 1958)),
         ("in 1950, and by the late 50s", (1950, 1959)),
     ],
 )
-def test_a_question_may_write_years_short_when_the_notes_century_is_known(question: str, span: tuple[int, int]) -> None:
-    assert question_span(question, century=1900) == Span(*span)
-    assert question_span(question.replace("1950", "")) != Span(*span), "without the century, short years are not read"
+def test_a_question_may_write_years_short_when_the_notes_year_is_known(question: str, span: tuple[int, int]) -> None:
+    assert question_span(question, reference=1955) == Span(*span)
+    if "1950" not in question:
+        assert question_span(question) is None, "without the notes' year, short years are not read"
+
+
+def test_short_years_are_read_nearest_the_notes_year() -> None:
+    assert question_span("in the 90s", reference=2010) == Span(1990, 1999)
+    assert question_span("from 98 to 05", reference=2010) == Span(1998, 2005)
+    assert question_span("prices in the late 00s?", reference=2010) == Span(2005, 2009)
+    assert expand_short("what happened in '58?", 1955) == "what happened in 1958?"
 
 
 @pytest.mark.parametrize(
-    "question", ["patients in their 50s", "scored 30-40% on it", "his 2nd visit", "chapters 54-57-60", "in 10 minutes"]
+    "question",
+    [
+        "what did aspirin do in patients aged 60-70?",
+        "what do pages 12-15 say",
+        "the top 10-20 reasons",
+        "in 85-90 of cases",
+        "a temperature of 37-40 degrees",
+        "patients in their 50s",
+        "he died in his late 70s",
+        "done in 10 minutes",
+        "what did the plan do in 58 days",
+        "his 2nd visit",
+        "on Aug 23",
+    ],
 )
 def test_numbers_that_are_not_short_years_give_no_span(question: str) -> None:
-    assert question_span(question, century=1900) is None
+    assert question_span(question, reference=1955) is None
 
 
-def test_the_century_is_the_one_most_of_the_notes_years_fall_in() -> None:
-    assert century_of(["1954-57 significant", "In 1950, Mao", "the 2 powers"]) == 1900
-    assert century_of(["In 1914 war began", "since 2008 and 2010", "by 2012"]) == 2000
-    assert century_of(["no years here", "the 2 powers; 45 of 58 votes"]) is None
+def test_the_notes_year_is_the_middle_of_the_years_they_name() -> None:
+    assert reference_year(["1954-57 significant", "In 1950, Mao", "By 1958 the 2 powers"]) == 1954
+    assert reference_year(["In 1914 war began", "since 2008, and in 2010", "by 2012"]) == 2010
+    assert reference_year(["no years here", "the 2 powers; 45 of 58 votes"]) is None
 
 
 def test_short_years_are_read_in_the_given_century_only_where_notes_write_them() -> None:

@@ -119,8 +119,8 @@ def test_prompts_and_passages_about_another_time_go_last(notes: Path, tmp_path: 
     assert [h.chunk for h in asked] == prompts + [h.chunk for h in hits if h.chunk not in prompts], (
         "a question about the essay's question has the prompt first, and nothing moved for time"
     )
-    short = retrieval.demote(idx, "why did they stay allies from 54 to 57?", hits)
-    assert [h.chunk for h in short] == [h.chunk for h in moved], "years written short, read in the notes' century"
+    short = retrieval.demote(idx, "why did they stay allies from 54 to 57?", hits, reference=1955)
+    assert [h.chunk for h in short] == [h.chunk for h in moved], "years written short, read near the notes' years"
     counted = retrieval.demote(idx, "why did the USSR withdraw 1390 experts?", hits)
     assert [h.chunk for h in counted] == [h.chunk for h in hits if h.chunk not in prompts] + prompts, (
         "years no passage names (a count) move nothing"
@@ -205,7 +205,9 @@ def test_top_passages_naming_the_years_asked_about_come_first(tmp_path: Path, fa
     untimed = bot._retrieve("why did the allies stay together?", 3, "hybrid", None, need_vector=True)
     assert pipeline._in_time(untimed) == []
     short = bot._retrieve("why did the allies stay together in the mid 50s?", 3, "hybrid", None, need_vector=True)
-    assert [short.passages[i].source for i in pipeline._in_time(short)] == ["c.txt"], "read in the notes' century"
+    assert bot._notes(short.index).reference_year == 1954
+    assert [short.passages[i].source for i in pipeline._in_time(short, 1954)] == ["c.txt"], "near the notes' years"
+    assert pipeline._in_time(short) == []
 
 
 def test_a_note_with_one_top_level_heading_has_it_for_a_title(tmp_path: Path, fake: FakeEmbedder) -> None:

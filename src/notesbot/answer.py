@@ -87,9 +87,10 @@ HOLDER = r"([A-Z][\w'’-]*(?:\s*\([^)]*\))?)"  # a name, with its glossary expa
 THOUGHT = (
     r"(?:(?:was|were|became|had been|is|are)\s+(?:\w+ly\s+)?convinced|(?:also\s+|had\s+|always\s+|now\s+|\w+ly\s+)?"
     r"(?:believed|thought|felt|saw(?=[^.;]*\bas\b)|viewed|considered|regarded|feared|suspected|perceived|"
-    r"distrusted|trusted|believes|thinks|feels|sees(?=[^.;]*\bas\b)|views|considers|regards|fears|suspects|"
-    r"perceives|distrusts|trusts))"  # "saw this as a natural alliance", not "Stalingrad saw the destruction of ..."
-)
+    r"distrusted|trusted|(?:believes|thinks|feels|fears|suspects)(?=\s+that\b)|"
+    r"(?:sees|views|regards|considers|perceives)(?=(?:\s+[\w'’-]+){1,4}?\s+(?<!just\s)as\b(?!\s+(?:if|though|well)\b))))"
+)  # "saw this as a natural alliance", not "Stalingrad saw the destruction of ..."; in the present tense only
+# with what is thought ("Hamlet sees Claudius as ...", "Claudius fears that ..."): not "Deflation fears drove ..."
 # who holds a view in notes: "For K - this demonstrated ...", "K - believed that ...", "convinced Mao that ...",
 # "Mao's belief that ..."
 THINKER = re.compile(

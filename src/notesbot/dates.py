@@ -33,10 +33,25 @@ SHORT = re.compile(
     r"(?=\s*$|[,;:)]|\.(?!\d)|\s+[-–—]\s|\s*[-–—](?![\s\d]*\w))",
     re.IGNORECASE,
 )
-# with the notes' century known, a question's years written short: "the mid 50s", "late-50s", "'58", "54-57"
-SHORT_DECADE = re.compile(r"\b(?:(?:the\s+)?(early|mid|late)[\s-]+|the\s+)([1-9])0'?s\b", re.IGNORECASE)
-SHORT_RANGE = re.compile(r"(?<![\w./-])'?([0-9]{2})\s*(?:-|–|to)\s*'?([0-9]{2})\b(?!\s*%|[.,]?\d|-)")
-APOSTROPHE_YEAR = re.compile(r"(?<![\w'])'([0-9]{2})\b(?!'?s\b)")
+# a question's years written short, read near the notes' years (``expand_short``): "the late 50s", "the '60s",
+# "'58", "in 58?", "by 58", "Jan 59", "from 54 to 57"; not "aged 60-70", "in 85-90 of cases", "in 10 minutes",
+# "in their 50s"
+SHORT_DECADES = re.compile(
+    r"\bthe\s+(?:(?:early|mid|late)[\s-]+)?['’]?[0-9]0['’]?s\b(?:\s*(?:and|or|to|-|–)\s*(?:the\s+)?"
+    r"(?:(?:early|mid|late)[\s-]+)?['’]?[0-9]0['’]?s\b)?(?!\s*(?:degrees|°|%))",
+    re.IGNORECASE,
+)
+DECADE_DIGITS = re.compile(r"['’]?([0-9])0['’]?s\b")
+AFTER_SHORT = r"(?=\s*(?:[?!.,;:)]|$)|\s+(?:and|or|but|when|while|what|why|how|who|did|was|were|is|are)\b)"
+SHORT_RANGE = re.compile(
+    rf"\b(in|during|from|between|over|throughout)\s+([0-9]{{2}})\s*(-|–|to|until|till|and)\s*([0-9]{{2}})\b{AFTER_SHORT}",
+    re.IGNORECASE,
+)
+SHORT_SINGLE = re.compile(
+    rf"\b(in|during|by|before|after|since|until|till|from|end of|{MONTH})\s+([0-9]{{2}})\b{AFTER_SHORT}",
+    re.IGNORECASE,
+)
+APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’]([0-9]{2})\b(?!['’]?s\b)")
 SPAN_SLACK = 5  # a passage naming a stretch of years this much longer than the one asked about is not about it
 BOUND_REACH = 10  # "by 1958", "up to 1957": the years asked about, for in_time
 SHORT_WINDOW = 25  # a two-digit year counts only this near the question's years (not "6 of 20." as 1920)
@@ -54,17 +69,17 @@ class Span:
         return self.first <= other.last and other.first <= self.last
 
 
-def question_span(question: str, century: int | None = None) -> Span | None:
+def question_span(question: str, reference: int | None = None) -> Span | None:
     """The stretch of years a question asks about (from its first to its last named year), or None. Given the
-    ``century`` the notes write about (``century_of``), years written short count too, read in it: "the mid
-    50s", "in 58", "'58", "54-57"."""
+    year the notes centre on (``reference_year``), years the question writes short count too (``expand_short``)."""
+    question = expand_short(question, reference) if reference is not None else question
     ranges = [m.span() for m in RANGE.finditer(question)]
     # "from 1954 until 1957" is the range, not a bound
     bounds = [m for m in BOUND.finditer(question) if not any(a <= m.start() < b for a, b in ranges)]
     rest = question
     for match in bounds:  # the bound's own year is read with the bound, not as a year of its own
         rest = rest[: match.start()] + " " * len(match.group(0)) + rest[match.end() :]
-    spans = spans_in(rest) + (_short_in_question(rest, century) if century is not None else [])
+    spans = spans_in(rest)
     for match in bounds:
         year, word = int(match.group(2)), match.group(1).lower()
         # "before 1958" leaves 1958 out, "by 1958" and "before the 1958 crisis" keep it; "after" likewise
@@ -101,29 +116,35 @@ def spans_in(text: str, near: Span | None = None) -> list[Span]:
     return spans
 
 
-def century_of(texts: list[str]) -> int | None:
-    """The century most of the four-digit years in ``texts`` fall in (1900 for "1954-57" and "1958"), or None
-    when they name none."""
-    centuries = [int(m.group(1)) // 100 * 100 for text in texts for m in SINGLE.finditer(text)]
-    centuries += [int(m.group(1)) // 100 * 100 for text in texts for m in RANGE.finditer(text)]
-    return max(sorted(set(centuries)), key=centuries.count) if centuries else None
+def reference_year(texts: list[str]) -> int | None:
+    """The middle (median) of the years that ``texts`` name, or None when they name none: where a year
+    written short is read ("58" near 1954 is 1958, "98" near 2010 is 1998)."""
+    years = sorted(span.first for text in texts for span in spans_in(text))
+    return years[len(years) // 2] if years else None
 
 
-def _short_in_question(question: str, century: int) -> list[Span]:
-    """The years a question writes short, read in ``century``: decades ("the late 50s"), ranges ("54-57"),
-    and years after an apostrophe, a month or a preposition ("'58", "Jan 59", "in 58")."""
-    spans = []
-    for match in SHORT_DECADE.finditer(question):
-        low, high = DECADE_PARTS[match.group(1).lower() if match.group(1) else None]
-        decade = century + int(match.group(2)) * 10
-        spans.append(Span(decade + low, decade + high))
-    for match in SHORT_RANGE.finditer(question):
-        first, last = int(match.group(1)), int(match.group(2))
-        if last > first:
-            spans.append(Span(century + first, century + last))
-    years = [int(m.group(1)) for m in APOSTROPHE_YEAR.finditer(question)]
-    years += [int(digits) for month, _, digits in SHORT.findall(question) if not month or int(digits) > 31]
-    return spans + [Span(century + year, century + year) for year in years]
+def expand_short(question: str, reference: int) -> str:
+    """``question`` with the years it writes short written whole, each the year of those digits nearest
+    ``reference``: "the late 50s" -> "the late 1950s", "'58" and "in 58?" -> "1958", "from 54 to 57" -> "from
+    1954 to 1957". Only beside a word of time: "aged 60-70" and "in 10 minutes" stay as they are."""
+
+    def whole(digits: str) -> str:
+        base = reference // 100 * 100 + int(digits)
+        return str(min((base - 100, base, base + 100), key=lambda year: abs(year - reference)))
+
+    def decades(match: re.Match[str]) -> str:
+        return DECADE_DIGITS.sub(lambda m: whole(m.group(1) + "0") + "s", match.group(0))
+
+    def single(match: re.Match[str]) -> str:
+        word, digits = match.group(1), match.group(2)
+        if re.fullmatch(MONTH, word, re.IGNORECASE) and int(digits) <= 31:
+            return match.group(0)  # "Aug 23" is a day
+        return f"{word} {whole(digits)}"
+
+    question = SHORT_DECADES.sub(decades, question)
+    question = SHORT_RANGE.sub(lambda m: f"{m.group(1)} {whole(m.group(2))} {m.group(3)} {whole(m.group(4))}", question)
+    question = SHORT_SINGLE.sub(single, question)
+    return APOSTROPHE_YEAR.sub(lambda m: whole(m.group(1)), question)
 
 
 def _short_years(text: str, near: Span) -> list[Span]:
@@ -159,4 +180,4 @@ def out_of_time(asked: Span, text: str) -> bool:
     return bool(spans) and not any(s.overlaps(asked) for s in spans)
 
 
-__all__ = ["Span", "century_of", "in_time", "out_of_time", "question_span", "spans_in"]
+__all__ = ["Span", "expand_short", "in_time", "out_of_time", "question_span", "reference_year", "spans_in"]

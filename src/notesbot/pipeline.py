@@ -35,6 +35,7 @@ Progress = Callable[[int, int], None]
 # The asking words are left out of the answer's evidence and of the signals; the generic nouns too when the
 # notes never use them, so notes that never say "incident" are no sign that the answer is missing.
 ASKING = frozenset(terms("tell me about explain describe please give summarise summarize remind"))
+YEAR_SAMPLE = 500  # chunks, spread over the index, whose years tell the year the notes centre on
 # words about the notes themselves, not what they say: "What question was the essay written to answer?"
 ABOUT_NOTES = frozenset(
     terms(
@@ -113,13 +114,15 @@ class _Retrieved:
 
 @dataclass(frozen=True)
 class _Notes:
-    """What the titles of an index's notes give (a title: the one top-level heading above all of a note, "#
-    Cellular Respiration — Lecture 7"): the notes that have one, and each note's name as a question may give it,
-    its path's words and its title (``overview.name``)."""
+    """What is read once from all of an index's notes. Their titles (a title: the one top-level heading above
+    all of a note, "# Cellular Respiration — Lecture 7") give the notes that have one, and each note's name as a
+    question may give it, its path's words and its title (``overview.name``). Their years give the year they
+    centre on, near which a question's short years are read ("the late 50s", ``dates.reference_year``)."""
 
     index: Index
     titled: frozenset[str]
     names: dict[str, str]
+    reference_year: int | None
 
 
 class NotesBot:
@@ -519,10 +522,12 @@ class NotesBot:
             for chunk in idx.chunks:
                 tops.setdefault(chunk.source, set()).add(chunk.heading.split(" > ")[0] if chunk.heading else None)
             titles = {source: next(iter(top)) if len(top) == 1 else None for source, top in tops.items()}
+            spread = idx.chunks[:: max(1, len(idx.chunks) // YEAR_SAMPLE)]  # enough to tell where the years lie
             self._titles = _Notes(
                 idx,
                 frozenset(source for source, title in titles.items() if title is not None),
                 {source: overview.name(source, title) for source, title in sorted(titles.items())},
+                dates.reference_year([chunk.embed_text for chunk in spread]),
             )
         return self._titles
 
@@ -607,8 +612,9 @@ class NotesBot:
         """The top ``depth`` hits, only from ``sources`` when given."""
         s = self.settings
         wanted = len(idx.chunks) if sources else depth
+        reference = self._notes(idx).reference_year
         hits = retrieval.search(
-            idx, question, query, wanted, mode, s.candidates, s.rrf_k, s.fusion, s.dense_weight, tokens
+            idx, question, query, wanted, mode, s.candidates, s.rrf_k, s.fusion, s.dense_weight, tokens, reference
         )
         if sources:
             hits = [h for h in hits if idx.chunks[h.chunk].source in set(sources)]
@@ -673,7 +679,7 @@ class NotesBot:
         total = sum(weights.get(t, rarest) for t in q_terms) or 1.0
         candidates, texts = [], []
         about = chunking.about_asking(found.question)  # else a prompt's sentences only restate the question
-        timely = set(_in_time(found))
+        timely = set(_in_time(found, self._notes(idx).reference_year))
         for rank, chunk_id in enumerate(found.chunks[: found.answer_depth]):
             chunk = idx.chunks[chunk_id]
             prompt = chunking.is_prompt_chunk(chunk)
@@ -728,15 +734,15 @@ class NotesBot:
         return [self.ask(q, k, mode) for q in questions]
 
 
-def _in_time(found: _Retrieved) -> list[int]:
+def _in_time(found: _Retrieved, reference: int | None = None) -> list[int]:
     """The top passages (by place) whose text or breadcrumb names the years the question asks about, when some
     but not all of them do; else none. Their sentences gain a little: "why did they stay allies in 1954-57?"
     wants the notes on 1954-57 before an essay's reasons for the alliance of 1950."""
-    head = range(found.answer_depth)
-    texts = [found.index.chunks[found.chunks[i]].embed_text for i in head]  # breadcrumb and text
-    asked = dates.question_span(found.question, dates.century_of(texts))
+    asked = dates.question_span(found.question, reference)
     if asked is None:
         return []
+    head = range(found.answer_depth)
+    texts = [found.index.chunks[found.chunks[i]].embed_text for i in head]  # breadcrumb and text
     timed = [i for i, text in zip(head, texts) if dates.in_time(asked, text)]
     return timed if len(timed) < len(texts) else []
 

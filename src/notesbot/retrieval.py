@@ -114,18 +114,20 @@ def search(
     fusion: str = DEFAULT_FUSION,
     dense_weight: float = DEFAULT_DENSE_WEIGHT,
     tokens: np.ndarray | None = None,
+    reference: int | None = None,
 ) -> list[Hit]:
     """The top ``k`` chunks for ``question`` under ``mode`` (``query`` is its vector, for dense and hybrid).
 
     Hybrid fuses the top ``candidates`` of each ranking by ``fusion`` (``rrf`` or ``convex``), the dense
     ranking weighted ``dense_weight`` and BM25 ``1 - dense_weight``; with the question's token vectors
     ``tokens`` and an index that stores its chunks' tokens, RRF also fuses the late-interaction ranking of
-    those candidates, weighted ``DEFAULT_LATE_WEIGHT``.
+    those candidates, weighted ``DEFAULT_LATE_WEIGHT``. ``reference``, the year the notes centre on, reads the
+    question's short years for ``demote``.
     """
     check_mode(mode)
     n = max(k, candidates)
     ranking = _ranking(index, question, query, n, mode, rrf_k, fusion, dense_weight, tokens)
-    return demote(index, question, ranking)[:k]
+    return demote(index, question, ranking, reference)[:k]
 
 
 def _ranking(
@@ -155,13 +157,14 @@ def _ranking(
     return rrf(rankings, rrf_k, weights)
 
 
-def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
+def demote(index: Index, question: str, hits: list[Hit], reference: int | None = None) -> list[Hit]:
     """``hits`` with those that cannot answer the question moved after the rest, each group in its order.
 
     Two kinds cannot: a chunk that is mostly questions or instructions (an essay's assignment, an exam
     prompt), which restates what is asked; and, when the question names years ("in 1958", "the mid-1950s")
     and some hit names one of them, a chunk about another time, whose text and breadcrumb name years and none
-    in the question's. Chunks naming no year are not moved for time. Scores are kept.
+    in the question's. Chunks naming no year are not moved for time. Scores are kept. Given the year the notes
+    centre on (``reference``), years the question writes short count too ("the late 50s", "in 58").
 
     A question about what the notes ask ("What question was the essay written to answer?") has the prompts,
     and chunks that open with questions or instructions, moved first instead, and nothing moved for time.
@@ -170,10 +173,8 @@ def demote(index: Index, question: str, hits: list[Hit]) -> list[Hit]:
     if about_asking(question):  # the prompts are what is asked about, and so are assignments atop an essay
         first = [p or bool(opening_prompt(index.chunks[h.chunk])) for h, p in zip(hits, prompts)]
         return [h for h, f in zip(hits, first) if f] + [h for h, f in zip(hits, first) if not f]
-    texts = [index.chunks[h.chunk].embed_text for h in hits]
-    century = dates.century_of(texts) if any(ch.isdigit() for ch in question) else None  # for "the late 50s"
-    asked = dates.question_span(question, century)
-    named = [dates.spans_in(text, asked) if asked else [] for text in texts]
+    asked = dates.question_span(question, reference)
+    named = [dates.spans_in(index.chunks[h.chunk].embed_text, asked) if asked else [] for h in hits]
     fits = [asked is not None and any(s.overlaps(asked) for s in spans) for spans in named]
     timed = any(fits)  # else no passage is about those years ("1390 experts" is a count): time moves nothing
     late = [p or (timed and bool(spans) and not fit) for p, spans, fit in zip(prompts, named, fits)]

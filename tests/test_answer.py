@@ -16,7 +16,6 @@ from notesbot.answer import (
     echo,
     lacks_office,
     lacks_speech,
-    other_ordinal,
     refers_back,
     select,
     type_match,
@@ -144,9 +143,6 @@ def test_type_match() -> None:
     assert type_match("How much QE had been done by 2021?", ["Total QE reached £895bn by the end of 2021."]) == 1.0
     assert type_match("How much QE had been done by 2021?", ["QE began in 2009 and went on."]) == 0.0
     assert type_match("How many soldiers died on the first day?", ["Once the whistles blew, they walked"]) == 0.0
-    shells = "how many shells did China fire at Taiwan?"  # a count of shells, not of China
-    assert type_match(shells, ["September 58 - China began second bombardment of Taiwan"]) == 0.0
-    assert type_match(shells, ["China fired 30,000 shells at Quemoy"]) == 1.0
     assert type_match("How many soldiers died?", ["British soldiers of 3 divisions attacked"]) == 0.0  # not before
     assert type_match("What percentage of the vote did Labour get?", ["Labour's share of the vote was 43.2%"]) == 1.0
 
@@ -182,29 +178,16 @@ def test_a_question_for_what_someone_said_needs_words_said_in_its_answer() -> No
     for said in (
         "Khrushchev denounced Stalin's crimes",
         "K told M that the USSR would not back him",
-        'M: "the east wind prevails over the west wind" at the 1957 conference',
-        "In 'To be or not to be' Hamlet weighs death",
+        'At the 1957 conference "the east wind prevails over the west wind"',
+        "Fulton 1946 - Churchill: iron curtain has descended across Europe",  # words after a name and a colon
+        "Clark believed the powers sleepwalked into war",  # a view held
+        "'Here's the smell of the blood still'",  # a quotation with an apostrophe
     ):
         assert not lacks_speech(speech, [said]), said
-    assert not lacks_speech("What did the Great Leap Forward say about Mao?", ["TGLF was a signal"]), "what it showed"
+    for thing in ("the Great Leap Forward", "Article 231", "Wilson's 14 Points"):  # what it showed or held
+        assert not lacks_speech(f"What did {thing} say about it?", ["TGLF was a signal"]), thing
     assert not lacks_speech("What did Mao think of Khrushchev?", ["M believed K was weak"]), "no words asked for"
     assert not lacks_speech(speech[:-1] + ", and how did Mao react?", ["Mao was wary of Russian influence"])
-
-
-def test_notes_that_count_another_one_of_what_is_asked_answer_something_else() -> None:
-    crisis = ["2nd Taiwan crisis convinced M that K could not be relied on"]
-    assert other_ordinal("what was the first taiwan crisis?", crisis)
-    assert other_ordinal("When was the first bombardment of Taiwan?", ["China began second bombardment of Taiwan"])
-    assert other_ordinal("How did alliances cause the First World War?", ["During the Second World War, Stalin"])
-    visits = ["This led to M's humiliation of K during his 2nd visit to China", "During K's 1st visit to China"]
-    assert not other_ordinal("Why did Mao humiliate Khrushchev on his first visit?", visits), "the 1st is there too"
-    assert not other_ordinal("When did the second Taiwan crisis start?", crisis)
-    assert not other_ordinal("How did Khrushchev first try to talk Mao round?", crisis), "another thing counted"
-    assert not other_ordinal("What did the Americans think at first?", crisis)
-    cands = [Candidate(0, 0, 40, 9, 0.9, 0.6)]
-    notes = Passage("2nd Taiwan crisis convinced M that K could not be relied on", "notes.txt", 9, 9, None, 0.9)
-    assert compose("What was the first Taiwan crisis?", [notes], cands, SURE).abstained
-    assert not compose("What did the second Taiwan crisis show?", [notes], cands, SURE).abstained
 
 
 def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() -> None:
@@ -250,6 +233,10 @@ def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() 
     assert lacks_office("Who was in charge of Taiwan in 1958?", ["September 58 - China began bombardment of Taiwan"])
     assert not lacks_office("Who led the Nationalists?", ["Chiang Kai-shek led the Nationalists to Taiwan"])
     assert not lacks_office("who ran the soviet union then", ["Khrushchev- new leader- agreed to more aid"])
+    for led in ("The BEF under Haig attacked", "Haig, the British C-in-C, planned it", "Lenin seized power"):
+        assert not lacks_office("Who led the British attack?", [led]), led
+    assert not lacks_office("Who was in power in 1945?", ["The Labour government of 1945 nationalised coal"])
+    assert not lacks_office("Who ran against Lincoln in 1860?", ["Douglas won the northern Democrats"])
     # the sentence naming the holder is not ranked down for lacking the office
     assert type_match("Who was the Shah of Iran?", ["Mohammad Reza Pahlavi was restored to power"]) == 1.0
 

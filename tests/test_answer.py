@@ -15,7 +15,6 @@ from notesbot.answer import (
     confidence,
     echo,
     lacks_office,
-    lacks_speech,
     refers_back,
     select,
     type_match,
@@ -171,25 +170,6 @@ def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
     assert type_match("Who wrote the essay on where the alliance came from?", ["Jason Gordon"]) == 1.0  # not "where"
 
 
-def test_a_question_for_what_someone_said_needs_words_said_in_its_answer() -> None:
-    speech = "What did Khrushchev say about Stalin in his secret speech?"
-    assert lacks_speech(speech, ["Following Stalin's death - relations enjoyed a brief 'honeymoon period'"])
-    assert lacks_speech("what exactly did mao say to khrushchev at the pool", ["Organised photo-opportunity at pool"])
-    for said in (
-        "Khrushchev denounced Stalin's crimes",
-        "K told M that the USSR would not back him",
-        'At the 1957 conference "the east wind prevails over the west wind"',
-        "Fulton 1946 - Churchill: iron curtain has descended across Europe",  # words after a name and a colon
-        "Clark believed the powers sleepwalked into war",  # a view held
-        "'Here's the smell of the blood still'",  # a quotation with an apostrophe
-    ):
-        assert not lacks_speech(speech, [said]), said
-    for thing in ("the Great Leap Forward", "Article 231", "Wilson's 14 Points"):  # what it showed or held
-        assert not lacks_speech(f"What did {thing} say about it?", ["TGLF was a signal"]), thing
-    assert not lacks_speech("What did Mao think of Khrushchev?", ["M believed K was weak"]), "no words asked for"
-    assert not lacks_speech(speech[:-1] + ", and how did Mao react?", ["Mao was wary of Russian influence"])
-
-
 def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() -> None:
     president = "Who was the American president during the 1958 Taiwan crisis?"
     assert lacks_office(president, ["K believed that M acted rashly over Taiwan"])
@@ -229,14 +209,6 @@ def test_a_question_for_an_office_holder_needs_a_word_of_office_in_its_answer() 
     assert not lacks_office("Who was the Soviet leader in 1950, and who was in charge later?", ["Stalin"])
     assert not lacks_office("Who was the headmaster?", ["Mr Smith taught the school"])  # not an office listed
     assert not lacks_office("Who was the prime suspect?", ["The butler did it"])
-    assert lacks_office("Who led the faction that opposed Mao?", ["the faction opposing him had links to Moscow"])
-    assert lacks_office("Who was in charge of Taiwan in 1958?", ["September 58 - China began bombardment of Taiwan"])
-    assert not lacks_office("Who led the Nationalists?", ["Chiang Kai-shek led the Nationalists to Taiwan"])
-    assert not lacks_office("who ran the soviet union then", ["Khrushchev- new leader- agreed to more aid"])
-    for led in ("The BEF under Haig attacked", "Haig, the British C-in-C, planned it", "Lenin seized power"):
-        assert not lacks_office("Who led the British attack?", [led]), led
-    assert not lacks_office("Who was in power in 1945?", ["The Labour government of 1945 nationalised coal"])
-    assert not lacks_office("Who ran against Lincoln in 1860?", ["Douglas won the northern Democrats"])
     # the sentence naming the holder is not ranked down for lacking the office
     assert type_match("Who was the Shah of Iran?", ["Mohammad Reza Pahlavi was restored to power"]) == 1.0
 
